@@ -1,0 +1,13 @@
+// `finstream local`: not built yet.
+#include <cstdio>
+
+#include "cli/commands.hpp"
+
+namespace finstream::cli {
+
+int run_local(int, char**) {
+  std::fprintf(stderr, "finstream local: not built yet in this version\n");
+  return exit_usage;
+}
+
+} // namespace finstream::cli

@@ -1,0 +1,13 @@
+// `finstream migrate`: not built yet.
+#include <cstdio>
+
+#include "cli/commands.hpp"
+
+namespace finstream::cli {
+
+int run_migrate(int, char**) {
+  std::fprintf(stderr, "finstream migrate: not built yet in this version\n");
+  return exit_usage;
+}
+
+} // namespace finstream::cli
