@@ -35,6 +35,23 @@ struct split_event {
   double denominator = 1;
 };
 
+/// The split's price factor: a 4:1 split divides earlier prices by 4.
+inline double split_ratio(const split_event& s) { return s.numerator / s.denominator; }
+
+/// Restates a bar from before split `s` in post-split units: prices divided by the ratio, volume
+/// multiplied by it (rounded). The one definition used by every source and by the processors'
+/// recompute, so that a history adjusted here is bit-identical to one a source adjusted; several
+/// splits are applied one at a time in date order.
+inline void apply_split(bar& b, const split_event& s) {
+  const double r = split_ratio(s);
+  b.open /= r;
+  b.high /= r;
+  b.low /= r;
+  b.close /= r;
+  b.adj_close /= r;
+  b.volume = static_cast<std::int64_t>(static_cast<double>(b.volume) * r + 0.5);
+}
+
 /// A cash dividend per share, ex-date `date`.
 struct dividend_event {
   day_t date = 0;

@@ -1,0 +1,91 @@
+// Binary encoding of symbol checkpoints: little-endian fixed-width fields behind a magic and version.
+// Hand-written rather than CAF's binary serializer so that the stored bytes do not depend on the
+// actor framework's version.
+#include "engine/checkpoint.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+namespace finstream::engine {
+
+namespace {
+
+constexpr char magic[4] = {'F', 'S', 'C', 'P'};
+constexpr std::uint8_t format_version = 1;
+
+template <class T>
+void put(std::string& out, T value) {
+  char buf[sizeof(T)];
+  std::memcpy(buf, &value, sizeof(T));
+  out.append(buf, sizeof(T));
+}
+
+struct reader {
+  std::string_view in;
+  template <class T>
+  T get() {
+    if (in.size() < sizeof(T))
+      throw std::runtime_error("symbol checkpoint truncated");
+    T value;
+    std::memcpy(&value, in.data(), sizeof(T));
+    in.remove_prefix(sizeof(T));
+    return value;
+  }
+};
+
+} // namespace
+
+std::string symbol_checkpoint::encode() const {
+  std::string out;
+  out.reserve(32 + applied_splits.size() * 4 + indicator_state.size());
+  out.append(magic, 4);
+  put<std::uint8_t>(out, format_version);
+  put<std::uint8_t>(out, has_bars ? 1 : 0);
+  put<std::int32_t>(out, first_date);
+  put<std::int32_t>(out, last_date);
+  put<std::uint32_t>(out, static_cast<std::uint32_t>(applied_splits.size()));
+  for (auto d : applied_splits)
+    put<std::int32_t>(out, d);
+  put<std::uint32_t>(out, static_cast<std::uint32_t>(indicator_state.size()));
+  out += indicator_state;
+  return out;
+}
+
+symbol_checkpoint symbol_checkpoint::decode(std::string_view bytes) {
+  if (bytes.size() < 4 || std::memcmp(bytes.data(), magic, 4) != 0)
+    throw std::runtime_error("not a symbol checkpoint");
+  reader r{bytes.substr(4)};
+  if (auto v = r.get<std::uint8_t>(); v != format_version)
+    throw std::runtime_error("unsupported symbol checkpoint version " + std::to_string(v));
+  symbol_checkpoint cp;
+  auto flag = r.get<std::uint8_t>();
+  if (flag > 1)
+    throw std::runtime_error("corrupt symbol checkpoint");
+  cp.has_bars = flag == 1;
+  cp.first_date = r.get<std::int32_t>();
+  cp.last_date = r.get<std::int32_t>();
+  auto n = r.get<std::uint32_t>();
+  if (n > r.in.size() / 4)
+    throw std::runtime_error("corrupt symbol checkpoint");
+  cp.applied_splits.reserve(n);
+  for (std::uint32_t i = 0; i < n; ++i)
+    cp.applied_splits.push_back(r.get<std::int32_t>());
+  auto len = r.get<std::uint32_t>();
+  if (len != r.in.size())
+    throw std::runtime_error("corrupt symbol checkpoint");
+  cp.indicator_state.assign(r.in.data(), r.in.size());
+  return cp;
+}
+
+bool symbol_checkpoint::split_applied(day_t date) const {
+  return std::binary_search(applied_splits.begin(), applied_splits.end(), date);
+}
+
+void symbol_checkpoint::mark_split_applied(day_t date) {
+  auto i = std::lower_bound(applied_splits.begin(), applied_splits.end(), date);
+  if (i == applied_splits.end() || *i != date)
+    applied_splits.insert(i, date);
+}
+
+} // namespace finstream::engine

@@ -1,0 +1,12 @@
+// Metrics and logs of an agent's fetch: tasks fetched / failed by reason, bars fetched.
+#pragma once
+
+#include "core/work.hpp"
+#include "sources/source.hpp"
+
+namespace finstream::engine {
+
+/// Counts and logs the outcome of fetching `task` (thread-safe; the global metrics registry).
+void record_fetch(const fetch_task& task, const fetch_result& result, const char* source_kind);
+
+} // namespace finstream::engine

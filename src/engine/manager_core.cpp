@@ -1,0 +1,137 @@
+// Manager logic (see manager_core.hpp).
+#include "engine/manager_core.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+#include <spdlog/spdlog.h>
+
+#include "engine/calendar.hpp"
+
+namespace finstream::engine {
+
+manager_core::manager_core(plan_store& store, universe_fn universe, manager_options opts)
+  : store_(store), universe_(std::move(universe)), opts_(std::move(opts)) {
+}
+
+void manager_core::update_target(std::chrono::system_clock::time_point now) {
+  if (opts_.to) {
+    progress_.target_to = *opts_.to;
+    return;
+  }
+  // Without a fixed end, the target is the last closed trading day, advanced at each daily run.
+  if (progress_.target_to == 0 || now >= next_run_) {
+    progress_.target_to = last_closed_trading_day(now, opts_.timezone);
+    next_run_ = next_daily_run(now, opts_.timezone, opts_.schedule_minutes);
+    spdlog::info("event=schedule target_to={} next_run_in_s={}", format_date(progress_.target_to),
+                 std::chrono::duration_cast<std::chrono::seconds>(next_run_ - now).count());
+  }
+}
+
+std::vector<fetch_task> manager_core::tick(std::chrono::system_clock::time_point now) {
+  bool leader = store_.try_lead();
+  if (leader != leader_) {
+    spdlog::info("event={} role=manager", leader ? "leader_acquired" : "leader_lost");
+    leader_ = leader;
+    // A new term starts from symbol_state alone: whatever the previous term had in flight is
+    // planned again (processing is idempotent).
+    in_flight_.clear();
+    in_flight_symbols_.clear();
+    ++term_;
+  }
+  progress_.leader = leader;
+  if (!leader) {
+    progress_.idle = false;
+    return {};
+  }
+  update_target(now);
+  auto universe = universe_();
+  progress_.symbols = universe.size();
+  auto state = store_.load(universe);
+
+  // Completion of in-flight tasks: the processors record it in symbol_state with the task's id.
+  std::unordered_map<std::string, const symbol_status*> by_symbol;
+  for (const auto& st : state)
+    by_symbol.emplace(st.symbol, &st);
+  std::vector<std::string> still_symbols;
+  for (const auto& symbol : in_flight_symbols_) {
+    auto it = by_symbol.find(symbol);
+    bool finished = false;
+    if (it != by_symbol.end() && in_flight_.count(it->second->task_id)
+        && (it->second->status == "done" || it->second->status == "failed")) {
+      finished = true;
+      in_flight_.erase(it->second->task_id);
+      if (it->second->status == "done")
+        ++progress_.done;
+      else
+        ++progress_.failed;
+    }
+    if (!finished)
+      still_symbols.push_back(symbol);
+  }
+  in_flight_symbols_.swap(still_symbols);
+
+  auto now_ms =
+    std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  plan_input in;
+  in.universe = universe;
+  in.from = opts_.from;
+  in.to = progress_.target_to;
+  in.now_ms = now_ms;
+  in.epoch = std::to_string(now_ms) + "." + std::to_string(term_);
+  in.in_flight = in_flight_;
+  // A symbol with a task in flight gets no second one, whatever its state says.
+  std::set<std::string> busy(in_flight_symbols_.begin(), in_flight_symbols_.end());
+  std::vector<std::string> free_universe;
+  for (const auto& s : universe)
+    if (!busy.count(s))
+      free_universe.push_back(s);
+  in.universe = std::move(free_universe);
+  auto tasks = plan_tasks(in, state, opts_.planning);
+
+  for (const auto& req : store_.take_backfills()) {
+    const auto& symbols = req.symbols.empty() ? universe : req.symbols;
+    for (const auto& s : symbols) {
+      if (busy.count(s) || std::any_of(tasks.begin(), tasks.end(),
+                                       [&](const fetch_task& t) { return t.symbol == s; }))
+        continue;
+      fetch_task t;
+      t.symbol = s;
+      t.from = req.from;
+      t.to = req.to;
+      t.task_id = s + ":" + format_date(t.from) + ":" + format_date(t.to) + ":b" + std::to_string(req.id);
+      tasks.push_back(std::move(t));
+    }
+    spdlog::info("event=backfill id={} symbols={} from={} to={}", req.id,
+                 req.symbols.empty() ? universe.size() : req.symbols.size(), format_date(req.from),
+                 format_date(req.to));
+  }
+
+  if (!tasks.empty()) {
+    store_.mark_planned(tasks);
+    for (const auto& t : tasks) {
+      in_flight_.insert(t.task_id);
+      in_flight_symbols_.push_back(t.symbol);
+    }
+    progress_.planned += tasks.size();
+    spdlog::info("event=planned role=manager tasks={} to={}", tasks.size(),
+                 format_date(progress_.target_to));
+  }
+  progress_.in_flight = in_flight_.size();
+  progress_.idle = in_flight_.empty() && tasks.empty();
+  return tasks;
+}
+
+void manager_core::forget(const std::vector<fetch_task>& tasks) {
+  for (const auto& t : tasks) {
+    in_flight_.erase(t.task_id);
+    auto it = std::find(in_flight_symbols_.begin(), in_flight_symbols_.end(), t.symbol);
+    if (it != in_flight_symbols_.end())
+      in_flight_symbols_.erase(it);
+  }
+  progress_.planned -= std::min<std::uint64_t>(progress_.planned, tasks.size());
+  progress_.in_flight = in_flight_.size();
+  progress_.idle = false;
+}
+
+} // namespace finstream::engine

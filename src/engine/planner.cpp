@@ -1,0 +1,54 @@
+// Planning rules (see planner.hpp).
+#include "engine/planner.hpp"
+
+#include <algorithm>
+#include <unordered_map>
+
+namespace finstream::engine {
+
+std::optional<std::pair<day_t, day_t>> missing_range(const symbol_status* st, day_t from, day_t to) {
+  if (from > to)
+    return std::nullopt;
+  if (st == nullptr || !st->first_date || !st->last_date)
+    return std::make_pair(from, to);
+  if (from < *st->first_date)
+    return std::make_pair(from, to);
+  if (*st->last_date < to)
+    return std::make_pair(std::max<day_t>(from, *st->last_date + 1), to);
+  return std::nullopt;
+}
+
+std::vector<fetch_task> plan_tasks(const plan_input& in, const std::vector<symbol_status>& state,
+                                   const planner_options& opts) {
+  std::unordered_map<std::string, const symbol_status*> by_symbol;
+  for (const auto& st : state)
+    by_symbol.emplace(st.symbol, &st);
+  std::vector<fetch_task> tasks;
+  for (const auto& symbol : in.universe) {
+    auto it = by_symbol.find(symbol);
+    const symbol_status* st = it == by_symbol.end() ? nullptr : it->second;
+    if (st != nullptr && st->status == "planned" && in.in_flight.count(st->task_id))
+      continue;
+    auto range = missing_range(st, in.from, in.to);
+    if (!range)
+      continue;
+    if (st != nullptr && st->status == "failed" && st->planned_from == range->first
+        && st->planned_to == range->second) {
+      if (st->permanent || st->attempts >= opts.max_attempts)
+        continue;
+      auto shift = std::min(st->attempts > 0 ? st->attempts - 1 : 0, 20);
+      auto wait = std::min(opts.retry_base_ms << shift, opts.retry_max_ms);
+      if (in.now_ms < st->updated_at_ms + wait)
+        continue;
+    }
+    fetch_task t;
+    t.symbol = symbol;
+    t.from = range->first;
+    t.to = range->second;
+    t.task_id = symbol + ":" + format_date(t.from) + ":" + format_date(t.to) + ":" + in.epoch;
+    tasks.push_back(std::move(t));
+  }
+  return tasks;
+}
+
+} // namespace finstream::engine

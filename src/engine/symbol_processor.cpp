@@ -1,0 +1,199 @@
+// Per-symbol incremental processing: duplicates dropped, splits restated, full recompute when needed.
+#include "engine/symbol_processor.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include <spdlog/spdlog.h>
+
+namespace finstream::engine {
+
+symbol_processor::symbol_processor(indicators::indicator_set prototype, history_store& store,
+                                   std::size_t max_cached)
+  : prototype_(std::move(prototype)), store_(store), max_cached_(std::max<std::size_t>(max_cached, 1)) {
+  if (prototype_.output_count() != indicator_column_count)
+    throw std::invalid_argument("processor indicator set must have the table's "
+                                + std::to_string(indicator_column_count) + " outputs");
+  for (std::size_t i = 0; i < indicator_column_count; ++i)
+    if (prototype_.output_names()[i] != indicator_columns[i])
+      throw std::invalid_argument("processor indicator output " + std::to_string(i) + " is '"
+                                  + prototype_.output_names()[i] + "', table column is '"
+                                  + indicator_columns[i] + "'");
+  scratch_.resize(prototype_.output_count());
+}
+
+symbol_processor::context& symbol_processor::get(const std::string& symbol) {
+  auto i = cache_.find(symbol);
+  if (i != cache_.end()) {
+    lru_.splice(lru_.begin(), lru_, i->second.lru);
+    return i->second;
+  }
+  context ctx{symbol_checkpoint{}, prototype_, false, false, {}};
+  if (auto stored = store_.load_checkpoint(symbol)) {
+    try {
+      ctx.cp = symbol_checkpoint::decode(stored->bytes);
+      if (stored->algo_version != indicators::indicator_set::algorithm_version) {
+        ctx.stale = true;
+      } else {
+        ctx.set.restore(ctx.cp.indicator_state);
+      }
+    } catch (const std::exception& e) {
+      // State written by another configuration or corrupted: the rows are still there, so the
+      // indicators are rebuilt from them on the next batch.
+      spdlog::warn("event=checkpoint_unusable symbol={} reason=\"{}\"", symbol, e.what());
+      ctx.stale = true;
+      ctx.set = prototype_;
+    }
+  }
+  lru_.push_front(symbol);
+  ctx.lru = lru_.begin();
+  return cache_.emplace(symbol, std::move(ctx)).first->second;
+}
+
+bool symbol_processor::needs_history(const bar_batch& batch) {
+  if (!batch.error.empty())
+    return false;
+  auto& ctx = get(batch.symbol);
+  if (ctx.stale)
+    return true;
+  if (!ctx.cp.has_bars)
+    return false;
+  for (const auto& s : batch.splits)
+    if (!ctx.cp.split_applied(s.date) && ctx.cp.first_date < s.date)
+      return true;
+  return !batch.bars.empty() && batch.bars.front().date < ctx.cp.first_date;
+}
+
+void symbol_processor::emit(const std::string& symbol, context& ctx, const bar& b,
+                            pending_output& out) {
+  ctx.set.update(b, scratch_.data());
+  auto& row = out.rows.emplace_back();
+  row.symbol = symbol;
+  row.b = b;
+  std::copy(scratch_.begin(), scratch_.end(), row.values.begin());
+  if (!ctx.cp.has_bars) {
+    ctx.cp.has_bars = true;
+    ctx.cp.first_date = b.date;
+  }
+  ctx.cp.last_date = b.date;
+}
+
+void symbol_processor::process(const bar_batch& batch, pending_output& out) {
+  auto& ctx = get(batch.symbol);
+  if (!batch.error.empty()) {
+    ++stats_.failed_tasks;
+    out.outcomes.push_back(
+      {batch.symbol, batch.task_id, batch.from, batch.to, false, batch.permanent, batch.error});
+    return;
+  }
+  stats_.bars_in += batch.bars.size();
+  // Splits this symbol's stored rows do not reflect yet. Splits at or before the first processed
+  // bar, or already applied (a redelivered task), change nothing.
+  std::vector<split_event> new_splits;
+  for (const auto& s : batch.splits) {
+    if (ctx.cp.split_applied(s.date))
+      continue;
+    if (ctx.cp.has_bars && ctx.cp.first_date < s.date)
+      new_splits.push_back(s);
+    else
+      ctx.cp.mark_split_applied(s.date);
+  }
+  // Bars before the first processed one extend history backwards (a backfill of an earlier range):
+  // every later indicator value depends on them.
+  bool extends_back = ctx.cp.has_bars && !batch.bars.empty()
+                      && batch.bars.front().date < ctx.cp.first_date;
+  if (ctx.stale || !new_splits.empty() || extends_back) {
+    recompute(batch.symbol, ctx, batch, new_splits, out);
+  } else {
+    for (const auto& b : batch.bars) {
+      if (ctx.cp.has_bars && b.date <= ctx.cp.last_date) {
+        ++stats_.duplicates;
+        continue;
+      }
+      emit(batch.symbol, ctx, b, out);
+    }
+  }
+  ctx.cp.indicator_state = ctx.set.save();
+  out.checkpoints[batch.symbol] = ctx.cp.encode();
+  ctx.dirty = true;
+  if (batch.last)
+    out.outcomes.push_back({batch.symbol, batch.task_id, batch.from, batch.to, true, false, {}});
+}
+
+void symbol_processor::recompute(const std::string& symbol, context& ctx, const bar_batch& batch,
+                                 const std::vector<split_event>& new_splits, pending_output& out) {
+  ++stats_.recomputes;
+  auto history = store_.load_bars(symbol);
+  auto splits = new_splits;
+  std::sort(splits.begin(), splits.end(),
+            [](const split_event& a, const split_event& b) { return a.date < b.date; });
+  for (const auto& s : splits) {
+    for (auto& b : history)
+      if (b.date < s.date)
+        apply_split(b, s);
+    ctx.cp.mark_split_applied(s.date);
+  }
+  // New bars extend the history; a bar of an already stored date replaces it (a source may restate
+  // history, e.g. after a split it reports in post-split units).
+  day_t stored_last = history.empty() ? 0 : history.back().date;
+  for (const auto& b : batch.bars) {
+    if (!history.empty() && b.date <= stored_last) {
+      auto it = std::lower_bound(history.begin(), history.end(), b.date,
+                                 [](const bar& x, day_t d) { return x.date < d; });
+      if (it != history.end() && it->date == b.date)
+        *it = b;
+      else
+        history.insert(it, b);
+    } else {
+      history.push_back(b);
+      stored_last = b.date;
+    }
+  }
+  ctx.set = prototype_;
+  ctx.cp.has_bars = false;
+  ctx.stale = false;
+  for (const auto& b : history)
+    emit(symbol, ctx, b, out);
+  spdlog::info("event=recompute symbol={} bars={} splits={}", symbol, history.size(), splits.size());
+}
+
+void symbol_processor::committed() {
+  for (auto& [symbol, ctx] : cache_)
+    ctx.dirty = false;
+  shrink();
+}
+
+void symbol_processor::shrink() {
+  while (cache_.size() > max_cached_) {
+    // Walk from the least recently used end to the first clean entry.
+    auto it = lru_.end();
+    bool evicted = false;
+    while (it != lru_.begin()) {
+      --it;
+      auto c = cache_.find(*it);
+      if (!c->second.dirty) {
+        cache_.erase(c);
+        lru_.erase(it);
+        evicted = true;
+        break;
+      }
+    }
+    if (!evicted)
+      return;
+  }
+}
+
+void symbol_processor::evict(const std::string& symbol) {
+  auto i = cache_.find(symbol);
+  if (i == cache_.end())
+    return;
+  lru_.erase(i->second.lru);
+  cache_.erase(i);
+}
+
+void symbol_processor::evict_all() {
+  cache_.clear();
+  lru_.clear();
+}
+
+} // namespace finstream::engine

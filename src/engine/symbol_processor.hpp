@@ -1,0 +1,121 @@
+// The processors' core: bar batches in, indicator rows + checkpoints + task outcomes out, per symbol
+// in date order, O(1) per new bar. No threads, no I/O of its own (history comes from a store).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/indicator_row.hpp"
+#include "core/work.hpp"
+#include "engine/checkpoint.hpp"
+#include "indicators/indicator_set.hpp"
+
+namespace finstream::engine {
+
+/// A symbol's committed state as the store holds it.
+struct stored_checkpoint {
+  std::uint32_t algo_version = 0;
+  std::string bytes; // symbol_checkpoint::encode()
+};
+
+/// Where a processor finds what earlier commits persisted (PostgreSQL in production). Called only
+/// from the processor's thread; sees committed data only.
+class history_store {
+public:
+  virtual ~history_store() = default;
+  virtual std::optional<stored_checkpoint> load_checkpoint(const std::string& symbol) = 0;
+  /// Every stored bar of `symbol`, ascending by date.
+  virtual std::vector<bar> load_bars(const std::string& symbol) = 0;
+};
+
+/// How a task ended, recorded in symbol_state by the same commit as its last rows.
+struct task_outcome {
+  std::string symbol;
+  std::string task_id;
+  day_t from = 0;
+  day_t to = 0;
+  bool ok = true;
+  bool permanent = false; // failure that retrying will not fix (unknown symbol, bad range)
+  std::string error;
+};
+
+/// Output accumulated between two commits. Everything in it must be committed in one transaction.
+struct pending_output {
+  std::vector<indicator_row> rows;
+  std::unordered_map<std::string, std::string> checkpoints; // symbol → encoded checkpoint (latest)
+  std::vector<task_outcome> outcomes;
+
+  bool empty() const { return rows.empty() && checkpoints.empty() && outcomes.empty(); }
+  void clear() {
+    rows.clear();
+    checkpoints.clear();
+    outcomes.clear();
+  }
+};
+
+/// Counters since construction (exported as metrics by the actor).
+struct processor_stats {
+  std::uint64_t bars_in = 0;
+  std::uint64_t duplicates = 0;      // bars at or before the symbol's last processed date
+  std::uint64_t recomputes = 0;      // full recomputes (split, state from another algorithm version)
+  std::uint64_t failed_tasks = 0;
+};
+
+/// Keeps one indicator set per symbol (restored lazily from the store) and turns batches into rows.
+/// Contract: batches of one symbol arrive in the order the agents produced them; the caller commits
+/// `pending_output` atomically and calls `committed()` afterwards; before `process()` of a batch for
+/// which `needs_history()` is true, every pending row of that symbol must be committed (the recompute
+/// reads the symbol's history from the store).
+class symbol_processor {
+public:
+  /// `prototype` fixes the indicator configuration; its outputs must be the default set's columns
+  /// (core/indicator_row.hpp) so rows fit the table. `max_cached` bounds memory: beyond it, symbols
+  /// without uncommitted changes are evicted (least recently used first) and restored when seen again.
+  symbol_processor(indicators::indicator_set prototype, history_store& store,
+                   std::size_t max_cached = 100000);
+
+  bool needs_history(const bar_batch& batch);
+
+  void process(const bar_batch& batch, pending_output& out);
+
+  /// The last `pending_output` was committed: its symbols' states are now safe to evict.
+  void committed();
+
+  /// Drops in-memory state (after losing a partition or being fenced); restored lazily later.
+  void evict(const std::string& symbol);
+  void evict_all();
+
+  std::size_t cached_symbols() const { return cache_.size(); }
+  const processor_stats& stats() const { return stats_; }
+
+private:
+  struct context {
+    symbol_checkpoint cp;
+    indicators::indicator_set set;
+    bool stale = false; // loaded state unusable (other algorithm version, other spec): recompute
+    bool dirty = false; // changed since the last commit
+    std::list<std::string>::iterator lru;
+  };
+
+  context& get(const std::string& symbol);
+  void recompute(const std::string& symbol, context& ctx, const bar_batch& batch,
+                 const std::vector<split_event>& new_splits, pending_output& out);
+  void emit(const std::string& symbol, context& ctx, const bar& b, pending_output& out);
+  void shrink();
+
+  indicators::indicator_set prototype_;
+  history_store& store_;
+  std::size_t max_cached_;
+  std::unordered_map<std::string, context> cache_;
+  std::list<std::string> lru_; // front = most recently used
+  processor_stats stats_;
+  std::vector<double> scratch_;
+};
+
+} // namespace finstream::engine

@@ -1,0 +1,75 @@
+// Tests of option merging (defaults < file < environment < flags) and of config/finstream.toml.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "cli/settings.hpp"
+#include "support/env.hpp"
+
+using namespace finstream::cli;
+
+namespace {
+
+settings parse(std::vector<std::string> args, const std::vector<std::string>& keys) {
+  CLI::App app{"test"};
+  option_binder binder{app, keys};
+  std::vector<char*> argv{const_cast<char*>("finstream run")};
+  for (auto& a : args)
+    argv.push_back(a.data());
+  app.parse(static_cast<int>(argv.size()), argv.data());
+  return binder.resolve();
+}
+
+} // namespace
+
+TEST_CASE("config/finstream.toml documents every option with its built-in default") {
+  auto file = read_config_file(finstream::test::source_dir() + "/config/finstream.toml");
+  for (const auto& d : option_table()) {
+    INFO(d.key);
+    REQUIRE(file.count(d.key) == 1);
+    auto v = file.at(d.key);
+    std::string def = d.default_value;
+    // Numbers may be written as TOML integers.
+    CHECK(v == def);
+  }
+  CHECK(file.size() == option_table().size());
+}
+
+TEST_CASE("precedence: default < file < environment < flag") {
+  auto path = "/tmp/" + finstream::test::unique_name("cfg") + ".toml";
+  {
+    std::ofstream f{path};
+    f << "[kafka]\nbootstrap = \"file:1\"\ntask_topic = \"file_topic\"\n[processor]\nbatch_rows = 7\n";
+  }
+  ::setenv("FINSTREAM_KAFKA_TASK_TOPIC", "env_topic", 1);
+  ::setenv("FINSTREAM_PROCESSOR_BATCH_ROWS", "9", 1);
+  auto s = parse({"--config", path, "--kafka", "flag:2"},
+                 {"kafka.bootstrap", "kafka.task_topic", "processor.batch_rows", "kafka.data_topic"});
+  ::unsetenv("FINSTREAM_KAFKA_TASK_TOPIC");
+  ::unsetenv("FINSTREAM_PROCESSOR_BATCH_ROWS");
+  CHECK(s.str("kafka.bootstrap") == "flag:2");
+  CHECK(s.origin("kafka.bootstrap") == "flag");
+  CHECK(s.str("kafka.task_topic") == "env_topic");
+  CHECK(s.integer("processor.batch_rows") == 9);
+  CHECK(s.str("kafka.data_topic") == "stock_data_topic");
+  CHECK(s.origin("kafka.data_topic") == "default");
+  std::remove(path.c_str());
+}
+
+TEST_CASE("bad config files and values are clear errors") {
+  auto path = "/tmp/" + finstream::test::unique_name("cfg") + ".toml";
+  {
+    std::ofstream f{path};
+    f << "[kafka]\nbootstrapp = \"x\"\n";
+  }
+  CHECK_THROWS_WITH(read_config_file(path), Catch::Contains("unknown option 'kafka.bootstrapp'"));
+  {
+    std::ofstream f{path};
+    f << "[kafka\n";
+  }
+  CHECK_THROWS_WITH(read_config_file(path), Catch::Contains(path + ":1"));
+  std::remove(path.c_str());
+  auto s = parse({"--batch-rows", "many"}, {"processor.batch_rows"});
+  CHECK_THROWS_WITH(s.integer("processor.batch_rows"), Catch::Contains("processor.batch_rows"));
+}

@@ -1,0 +1,106 @@
+// Tests of the manager's planning rules.
+#include <catch2/catch.hpp>
+
+#include "engine/planner.hpp"
+
+using namespace finstream;
+using namespace finstream::engine;
+
+namespace {
+
+day_t d(const char* s) { return *parse_date(s); }
+
+plan_input input(std::vector<std::string> universe) {
+  plan_input in;
+  in.universe = std::move(universe);
+  in.from = d("2020-01-01");
+  in.to = d("2020-12-31");
+  in.now_ms = 1'000'000'000;
+  in.epoch = "e1";
+  return in;
+}
+
+symbol_status done(const char* symbol, const char* first, const char* last) {
+  symbol_status st;
+  st.symbol = symbol;
+  st.first_date = d(first);
+  st.last_date = d(last);
+  st.status = "done";
+  return st;
+}
+
+} // namespace
+
+TEST_CASE("a symbol never fetched gets one task for the whole range") {
+  auto tasks = plan_tasks(input({"AAPL", "MSFT"}), {});
+  REQUIRE(tasks.size() == 2);
+  CHECK(tasks[0].symbol == "AAPL");
+  CHECK(tasks[0].from == d("2020-01-01"));
+  CHECK(tasks[0].to == d("2020-12-31"));
+  CHECK(tasks[0].task_id != tasks[1].task_id);
+}
+
+TEST_CASE("a done symbol gets only what is missing, a complete one nothing") {
+  std::vector<symbol_status> st{done("AAPL", "2020-01-01", "2020-06-30"),
+                                done("MSFT", "2020-01-01", "2020-12-31")};
+  auto tasks = plan_tasks(input({"AAPL", "MSFT"}), st);
+  REQUIRE(tasks.size() == 1);
+  CHECK(tasks[0].symbol == "AAPL");
+  CHECK(tasks[0].from == d("2020-07-01"));
+  CHECK(tasks[0].to == d("2020-12-31"));
+}
+
+TEST_CASE("an earlier --from than the covered range plans the whole range again") {
+  auto tasks = plan_tasks(input({"AAPL"}), {done("AAPL", "2020-03-01", "2020-12-31")});
+  REQUIRE(tasks.size() == 1);
+  CHECK(tasks[0].from == d("2020-01-01"));
+  CHECK(tasks[0].to == d("2020-12-31"));
+}
+
+TEST_CASE("a planned task is re-planned unless this leader has it in flight") {
+  symbol_status st;
+  st.symbol = "AAPL";
+  st.status = "planned";
+  st.task_id = "AAPL:x";
+  auto in = input({"AAPL"});
+  CHECK(plan_tasks(in, {st}).size() == 1);
+  in.in_flight.insert("AAPL:x");
+  CHECK(plan_tasks(in, {st}).empty());
+}
+
+TEST_CASE("permanent failures wait for the range to change; transient ones back off") {
+  symbol_status st;
+  st.symbol = "ZZZZ";
+  st.status = "failed";
+  st.planned_from = d("2020-01-01");
+  st.planned_to = d("2020-12-31");
+  st.permanent = true;
+  st.attempts = 1;
+  st.updated_at_ms = 1'000'000'000;
+  auto in = input({"ZZZZ"});
+  CHECK(plan_tasks(in, {st}).empty());
+  in.to = d("2021-01-04");
+  CHECK(plan_tasks(in, {st}).size() == 1);
+
+  in = input({"ZZZZ"});
+  st.permanent = false;
+  planner_options opts;
+  opts.retry_base_ms = 1000;
+  CHECK(plan_tasks(in, {st}, opts).empty()); // within the backoff
+  in.now_ms += 1000;
+  CHECK(plan_tasks(in, {st}, opts).size() == 1);
+  st.attempts = 3; // backoff doubles: 4 s after the third failure
+  in.now_ms = st.updated_at_ms + 3999;
+  CHECK(plan_tasks(in, {st}, opts).empty());
+  in.now_ms = st.updated_at_ms + 4000;
+  CHECK(plan_tasks(in, {st}, opts).size() == 1);
+  st.attempts = opts.max_attempts;
+  in.now_ms += 1'000'000'000;
+  CHECK(plan_tasks(in, {st}, opts).empty());
+}
+
+TEST_CASE("an empty range plans nothing") {
+  auto in = input({"AAPL"});
+  in.from = d("2021-01-01");
+  CHECK(plan_tasks(in, {}).empty());
+}

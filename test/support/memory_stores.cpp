@@ -1,0 +1,77 @@
+// In-memory stores for engine and actor tests (see memory_stores.hpp).
+#include "support/memory_stores.hpp"
+
+#include <algorithm>
+
+namespace finstream::test {
+
+std::vector<engine::symbol_status> memory_plan_store::load(const std::vector<std::string>& symbols) {
+  std::vector<engine::symbol_status> out;
+  for (const auto& s : symbols)
+    if (auto i = rows.find(s); i != rows.end())
+      out.push_back(i->second);
+  return out;
+}
+
+void memory_plan_store::mark_planned(const std::vector<fetch_task>& tasks) {
+  for (const auto& t : tasks) {
+    auto& st = rows[t.symbol];
+    st.symbol = t.symbol;
+    if (st.planned_from != t.from || st.planned_to != t.to)
+      st.attempts = 0;
+    st.status = "planned";
+    st.task_id = t.task_id;
+    st.planned_from = t.from;
+    st.planned_to = t.to;
+    st.updated_at_ms = now_ms;
+  }
+}
+
+std::vector<engine::backfill_request> memory_plan_store::take_backfills() {
+  auto out = std::move(backfills);
+  backfills.clear();
+  return out;
+}
+
+void memory_plan_store::complete(const engine::task_outcome& o) {
+  auto& st = rows[o.symbol];
+  st.symbol = o.symbol;
+  st.task_id = o.task_id;
+  st.updated_at_ms = now_ms;
+  if (o.ok) {
+    st.status = "done";
+    st.first_date = st.first_date ? std::min(*st.first_date, o.from) : o.from;
+    st.last_date = st.last_date ? std::max(*st.last_date, o.to) : o.to;
+    st.attempts = 0;
+    st.permanent = false;
+  } else {
+    st.status = "failed";
+    st.attempts += 1;
+    st.permanent = o.permanent;
+  }
+}
+
+std::optional<engine::stored_checkpoint> memory_history_store::load_checkpoint(
+  const std::string& symbol) {
+  auto i = checkpoints.find(symbol);
+  if (i == checkpoints.end())
+    return std::nullopt;
+  return i->second;
+}
+
+std::vector<bar> memory_history_store::load_bars(const std::string& symbol) {
+  std::vector<bar> out;
+  if (auto i = rows.find(symbol); i != rows.end())
+    for (const auto& [d, r] : i->second)
+      out.push_back(r.b);
+  return out;
+}
+
+void memory_history_store::commit(const engine::pending_output& out, std::uint32_t algo_version) {
+  for (const auto& r : out.rows)
+    rows[r.symbol][r.b.date] = r;
+  for (const auto& [symbol, bytes] : out.checkpoints)
+    checkpoints[symbol] = {algo_version, bytes};
+}
+
+} // namespace finstream::test
