@@ -1,13 +1,94 @@
-// `finstream run`: not built yet.
+// `finstream run`: host manager/agent/processor actors in the weights given, bound through Kafka.
 #include <cstdio>
+#include <thread>
 
 #include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "core/log.hpp"
 
 namespace finstream::cli {
 
-int run_run(int, char**) {
-  std::fprintf(stderr, "finstream run: not built yet in this version\n");
-  return exit_usage;
+int run_run(int argc, char** argv) {
+  CLI::App app{"Hosts manager, agent and processor actors in the weights given by --roles; replicas\n"
+               "of this process cooperate through Kafka (topics created when missing) and write\n"
+               "to PostgreSQL exactly once. One manager among all replicas is active (leader lock).\n"
+               "Stops cleanly on SIGTERM/SIGINT: stops consuming, commits, leaves its groups.",
+               "finstream run"};
+  bool exit_when_idle = false;
+  app.add_flag("--exit-when-idle", exit_when_idle,
+               "exit once everything planned is stored (needs the manager role in this process)");
+  option_binder binder{
+    app,
+    {"roles", "kafka.bootstrap", "kafka.task_topic", "kafka.data_topic", "kafka.partitions",
+     "kafka.replication_factor", "kafka.agent_group", "kafka.processor_group", "kafka.dlq_suffix",
+     "pg.dsn", "pg.dsn_file", "universe.symbols", "universe.file", "source.kind",
+     "source.yahoo_url", "source.ca_file", "source.user_agent", "source.rate", "source.max_attempts",
+     "source.timeout_ms", "range.from", "range.to", "metrics.port", "metrics.address", "log.level",
+     "processor.batch_rows", "processor.batch_ms", "processor.max_inflight",
+     "processor.max_cached_symbols", "manager.schedule", "manager.timezone", "manager.poll_ms"}};
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? exit_ok : exit_usage;
+  }
+  actors::runtime_config rc;
+  try {
+    auto s = binder.resolve();
+    log::setup(s.str("log.level"));
+    rc.roles = actors::parse_roles(s.str("roles"));
+    if (rc.roles.managers + rc.roles.agents + rc.roles.processors == 0)
+      throw std::invalid_argument("--roles: every role is 0, nothing to run");
+    if (exit_when_idle && rc.roles.managers == 0)
+      throw std::invalid_argument("--exit-when-idle needs manager=1 or more in --roles");
+    if (rc.roles.managers > 0)
+      rc.universe = make_universe(s);
+    rc.manager = make_manager_options(s);
+    rc.processing = make_processor_options(s);
+    rc.manager_poll = std::chrono::milliseconds{s.integer("manager.poll_ms")};
+    if (rc.roles.agents > 0) {
+      auto factory = std::make_shared<source_factory>(make_source_options(s));
+      rc.make_source = [factory] { return factory->make(); };
+    }
+    rc.dsn = resolve_dsn(s);
+    if (rc.dsn.empty() && std::getenv("PGHOST") == nullptr)
+      throw std::invalid_argument("no database: give --pg DSN (or --pg-file, FINSTREAM_PG, PGHOST)");
+    actors::kafka_topology k;
+    k.client.bootstrap_servers = s.str("kafka.bootstrap");
+    k.task_topic = s.str("kafka.task_topic");
+    k.data_topic = s.str("kafka.data_topic");
+    k.agent_group = s.str("kafka.agent_group");
+    k.processor_group = s.str("kafka.processor_group");
+    k.dlq_suffix = s.str("kafka.dlq_suffix");
+    k.partitions = static_cast<int>(s.integer("kafka.partitions"));
+    k.replication_factor = static_cast<int>(s.integer("kafka.replication_factor"));
+    if (k.partitions < 1 || k.replication_factor < 1)
+      throw std::invalid_argument("--partitions and --replication-factor must be >= 1");
+    rc.kafka = k;
+    install_signal_handlers();
+    auto ops = start_ops_server(s);
+    readiness_probe probe{rc.dsn, k.client.bootstrap_servers};
+    actors::runtime rt{rc};
+    log::info("main", "started",
+              {{"managers", rc.roles.managers},
+               {"agents", rc.roles.agents},
+               {"processors", rc.roles.processors},
+               {"metrics_port", ops ? static_cast<int>(ops->port()) : -1}});
+    while (!stop_requested()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds{250});
+      if (exit_when_idle) {
+        auto p = rt.progress();
+        if (p && p->idle)
+          break;
+      }
+    }
+    log::info("main", "stopping", {{"signal", stop_requested()}});
+    rt.stop();
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "finstream run: %s\n", e.what());
+    return exit_usage;
+  }
+  log::info("main", "stopped");
+  return exit_ok;
 }
 
 } // namespace finstream::cli

@@ -1,7 +1,7 @@
 // Fetch outcome metrics (see fetch_metrics.hpp).
 #include "engine/fetch_metrics.hpp"
 
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
 #include "metrics/metrics.hpp"
 
@@ -13,16 +13,14 @@ void record_fetch(const fetch_task& task, const fetch_result& result, const char
     reg.counter("finstream_tasks_failed_total", "tasks whose fetch failed, by reason",
                 {{"reason", to_string(err->kind)}})
       .inc();
-    spdlog::warn("event=fetch_failed role=agent symbol={} source={} kind={} attempts={} reason=\"{}\"",
-                 task.symbol, source_kind, to_string(err->kind), err->attempts, err->reason);
+    log::warn("agent", "fetch_failed", {{"symbol", task.symbol}, {"source", source_kind}, {"kind", to_string(err->kind)}, {"attempts", err->attempts}, {"reason", err->reason}});
     return;
   }
   const auto& series = std::get<bar_series>(result);
   reg.counter("finstream_tasks_fetched_total", "tasks fetched successfully").inc();
   reg.counter("finstream_bars_fetched_total", "bars fetched from the source")
     .inc(static_cast<double>(series.bars.size()));
-  spdlog::debug("event=fetched role=agent symbol={} source={} from={} to={} bars={}", task.symbol,
-                source_kind, format_date(task.from), format_date(task.to), series.bars.size());
+  log::debug("agent", "fetched", {{"symbol", task.symbol}, {"source", source_kind}, {"from", format_date(task.from)}, {"to", format_date(task.to)}, {"bars", series.bars.size()}});
 }
 
 } // namespace finstream::engine

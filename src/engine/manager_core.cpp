@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <unordered_map>
 
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
 #include "engine/calendar.hpp"
 
@@ -23,15 +23,14 @@ void manager_core::update_target(std::chrono::system_clock::time_point now) {
   if (progress_.target_to == 0 || now >= next_run_) {
     progress_.target_to = last_closed_trading_day(now, opts_.timezone);
     next_run_ = next_daily_run(now, opts_.timezone, opts_.schedule_minutes);
-    spdlog::info("event=schedule target_to={} next_run_in_s={}", format_date(progress_.target_to),
-                 std::chrono::duration_cast<std::chrono::seconds>(next_run_ - now).count());
+    log::info("manager", "schedule", {{"target_to", format_date(progress_.target_to)}, {"next_run_in_s", std::chrono::duration_cast<std::chrono::seconds>(next_run_ - now).count()}});
   }
 }
 
 std::vector<fetch_task> manager_core::tick(std::chrono::system_clock::time_point now) {
   bool leader = store_.try_lead();
   if (leader != leader_) {
-    spdlog::info("event={} role=manager", leader ? "leader_acquired" : "leader_lost");
+    log::info("manager", leader ? "leader_acquired" : "leader_lost");
     leader_ = leader;
     // A new term starts from symbol_state alone: whatever the previous term had in flight is
     // planned again (processing is idempotent).
@@ -102,9 +101,7 @@ std::vector<fetch_task> manager_core::tick(std::chrono::system_clock::time_point
       t.task_id = s + ":" + format_date(t.from) + ":" + format_date(t.to) + ":b" + std::to_string(req.id);
       tasks.push_back(std::move(t));
     }
-    spdlog::info("event=backfill id={} symbols={} from={} to={}", req.id,
-                 req.symbols.empty() ? universe.size() : req.symbols.size(), format_date(req.from),
-                 format_date(req.to));
+    log::info("manager", "backfill", {{"id", req.id}, {"symbols", req.symbols.empty() ? universe.size() : req.symbols.size()}, {"from", format_date(req.from)}, {"to", format_date(req.to)}});
   }
 
   if (!tasks.empty()) {
@@ -114,8 +111,7 @@ std::vector<fetch_task> manager_core::tick(std::chrono::system_clock::time_point
       in_flight_symbols_.push_back(t.symbol);
     }
     progress_.planned += tasks.size();
-    spdlog::info("event=planned role=manager tasks={} to={}", tasks.size(),
-                 format_date(progress_.target_to));
+    log::info("manager", "planned", {{"tasks", tasks.size()}, {"to", format_date(progress_.target_to)}});
   }
   progress_.in_flight = in_flight_.size();
   progress_.idle = in_flight_.empty() && tasks.empty();

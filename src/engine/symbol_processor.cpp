@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include <spdlog/spdlog.h>
+#include "core/log.hpp"
 
 namespace finstream::engine {
 
@@ -40,7 +40,7 @@ symbol_processor::context& symbol_processor::get(const std::string& symbol) {
     } catch (const std::exception& e) {
       // State written by another configuration or corrupted: the rows are still there, so the
       // indicators are rebuilt from them on the next batch.
-      spdlog::warn("event=checkpoint_unusable symbol={} reason=\"{}\"", symbol, e.what());
+      log::warn("processor", "checkpoint_unusable", {{"symbol", symbol}, {"reason", e.what()}});
       ctx.stale = true;
       ctx.set = prototype_;
     }
@@ -154,7 +154,7 @@ void symbol_processor::recompute(const std::string& symbol, context& ctx, const 
   ctx.stale = false;
   for (const auto& b : history)
     emit(symbol, ctx, b, out);
-  spdlog::info("event=recompute symbol={} bars={} splits={}", symbol, history.size(), splits.size());
+  log::info("processor", "recompute", {{"symbol", symbol}, {"bars", history.size()}, {"splits", splits.size()}});
 }
 
 void symbol_processor::committed() {

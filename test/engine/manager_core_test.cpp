@@ -48,7 +48,7 @@ TEST_CASE("the manager plans each symbol once, waits for completion, then is idl
   CHECK(more[0].symbol == "NVDA");
 }
 
-TEST_CASE("a non-leader plans nothing; a new leader re-plans what the old one left planned") {
+TEST_CASE("a non-leader plans nothing, a new leader re-plans what the old one left planned") {
   test::memory_plan_store store;
   manager_core first{store, [] { return std::vector<std::string>{"AAPL"}; }, opts()};
   auto now = std::chrono::system_clock::now();

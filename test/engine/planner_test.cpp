@@ -68,7 +68,7 @@ TEST_CASE("a planned task is re-planned unless this leader has it in flight") {
   CHECK(plan_tasks(in, {st}).empty());
 }
 
-TEST_CASE("permanent failures wait for the range to change; transient ones back off") {
+TEST_CASE("permanent failures wait for the range to change, transient ones back off") {
   symbol_status st;
   st.symbol = "ZZZZ";
   st.status = "failed";

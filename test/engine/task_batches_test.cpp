@@ -43,7 +43,7 @@ TEST_CASE("bars are cut into bounded batches, events with the first, the last fl
   CHECK(batches[1].bars.front().date == 110);
 }
 
-TEST_CASE("an empty result is one closing batch; a failure carries its reason and kind") {
+TEST_CASE("an empty result is one closing batch, a failure carries its reason and kind") {
   auto empty = make_batches(task(), bar_series{}, 10);
   REQUIRE(empty.size() == 1);
   CHECK(empty[0].last);

@@ -236,7 +236,7 @@ TEST_CASE_METHOD(fixture, "connections beyond max_connections are closed at once
   CHECK(served);
 }
 
-TEST_CASE_METHOD(fixture, "a used port is a clear error; stop closes open connections") {
+TEST_CASE_METHOD(fixture, "a used port is a clear error, stop closes open connections") {
   http::server srv{options()};
   auto o = options();
   o.port = srv.port();

@@ -1,0 +1,83 @@
+// Kafka agent (see kafka_agent.hpp).
+#include "actors/kafka_agent.hpp"
+
+#include "core/log.hpp"
+
+#include "actors/messages.hpp"
+#include "engine/fetch_metrics.hpp"
+#include "engine/task_batches.hpp"
+#include "kafka/codec.hpp"
+#include "kafka/consumer.hpp"
+#include "kafka/dead_letter.hpp"
+#include "kafka/error.hpp"
+
+namespace finstream::actors {
+
+namespace {
+
+constexpr auto delivery_timeout = std::chrono::seconds{60};
+
+// Publishes a task's batches and waits until all are acknowledged; false when one was not.
+bool publish(kafka::producer& p, const kafka_agent_config& cfg, std::vector<bar_batch>& batches) {
+  auto tracker = std::make_shared<kafka::delivery_tracker>();
+  std::string buf;
+  for (const auto& b : batches) {
+    buf.clear();
+    kafka::encode(b, buf);
+    p.produce(cfg.data_topic, b.symbol, buf, {}, tracker);
+  }
+  if (p.wait(*tracker, delivery_timeout))
+    return true;
+  log::warn("agent", "publish_failed", {{"reason", tracker->first_error()}});
+  return false;
+}
+
+} // namespace
+
+void kafka_agent(caf::blocking_actor* self, kafka_agent_config cfg) {
+  bool running = true;
+  auto src = cfg.make_source();
+  kafka::dead_letter dlq{*cfg.producer, {}, cfg.dlq_suffix};
+  while (running) {
+    try {
+      kafka::consumer consumer{cfg.kafka, cfg.group};
+      consumer.subscribe({cfg.task_topic});
+      while (running) {
+        self->receive([&](stop_atom) { running = false; },
+                      caf::after(std::chrono::milliseconds{0}) >> [] {});
+        if (!running)
+          break;
+        for (auto& r : consumer.poll(1, std::chrono::milliseconds{200})) {
+          kafka::offset_map next{{r.where(), r.offset + 1}};
+          auto task = kafka::decode_fetch_task(r.value);
+          if (!task) {
+            auto tracker = std::make_shared<kafka::delivery_tracker>();
+            dlq.publish(r, task.error(), tracker);
+            if (cfg.producer->wait(*tracker, delivery_timeout))
+              consumer.commit_sync(next);
+            continue;
+          }
+          const auto& t = task.value();
+          auto result = src->fetch(t.symbol, t.from, t.to);
+          engine::record_fetch(t, result, src->kind());
+          auto batches = engine::make_batches(t, std::move(result), cfg.batch_bars);
+          if (publish(*cfg.producer, cfg, batches)) {
+            consumer.commit_sync(next);
+          } else {
+            // Not committed: fetch and publish it again (duplicates are harmless downstream).
+            consumer.seek(r.where(), r.offset);
+          }
+        }
+      }
+      consumer.close();
+    } catch (const std::exception& e) {
+      log::error("agent", "agent_session_failed", {{"reason", e.what()}});
+      if (running)
+        self->receive([&](stop_atom) { running = false; },
+                      caf::after(std::chrono::seconds{1}) >> [] {});
+    }
+  }
+  log::info("agent", "stopped");
+}
+
+} // namespace finstream::actors

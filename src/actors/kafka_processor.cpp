@@ -1,0 +1,288 @@
+// Kafka processor (see kafka_processor.hpp).
+#include "actors/kafka_processor.hpp"
+
+#include <deque>
+#include <map>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "core/log.hpp"
+
+#include "actors/processor_metrics.hpp"
+#include "engine/symbol_processor.hpp"
+#include "kafka/codec.hpp"
+#include "kafka/consumer.hpp"
+#include "kafka/dead_letter.hpp"
+#include "metrics/metrics.hpp"
+
+namespace finstream::actors {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+
+constexpr auto reply_timeout = std::chrono::seconds{120};
+constexpr std::int64_t offset_beginning = -2; // librdkafka's logical offset "beginning"
+
+/// One consumer session: from joining the group to leaving it (or failing). A failure (fenced
+/// commit, lost database, broker error) ends the session; the actor then starts a fresh one, which
+/// restarts every partition from PostgreSQL's offsets with state restored from the database.
+class session : public kafka::rebalance_listener {
+public:
+  session(caf::blocking_actor* self, kafka_processor_config& cfg, pg_history_store& store,
+          bool& running)
+    : self_(self)
+    , cfg_(cfg)
+    , store_(store)
+    , running_(running)
+    , proc_(cfg.indicators, store, cfg.options.max_cached)
+    , dlq_(*cfg.producer, {}, cfg.dlq_suffix)
+    , paused_gauge_(metrics::registry::global().gauge(
+        "finstream_paused_partitions", "partitions paused by backpressure", {{"role", "processor"}}))
+    , consumer_(cfg.kafka, cfg.group, this) {
+  }
+
+  ~session() override { broken_ = true; }
+
+  void run() {
+    consumer_.subscribe({cfg_.topic});
+    auto last_lag = clock_type::now();
+    while (running_) {
+      drain_mailbox();
+      if (!running_)
+        break;
+      bool behind = inflight_ >= cfg_.options.max_inflight;
+      if (behind && !paused_) {
+        consumer_.pause_all();
+        paused_ = true;
+      } else if (!behind && paused_) {
+        consumer_.resume_all();
+        paused_ = false;
+      }
+      auto records = consumer_.poll(500, std::chrono::milliseconds{paused_ ? 50 : 100});
+      for (auto& r : records)
+        handle(r);
+      auto now = clock_type::now();
+      bool due = pending_.rows.size() >= cfg_.options.batch_rows
+                 || (dirty_ && now - oldest_ >= cfg_.options.batch_time);
+      if (due && inflight_ < cfg_.options.max_inflight)
+        flush();
+      if (now - last_lag >= std::chrono::seconds{1}) {
+        paused_gauge_.set(static_cast<double>(consumer_.paused().size()));
+        last_lag = now;
+      }
+    }
+    flush();
+    await_all();
+    consumer_.close();
+  }
+
+  /// After a failure: waits for the replies of commits still in flight so that none is mistaken
+  /// for a reply of the next session.
+  void abandon() {
+    broken_ = true;
+    auto deadline = clock_type::now() + reply_timeout;
+    while (inflight_ > 0 && clock_type::now() < deadline)
+      self_->receive([&](const engine::commit_reply&) { --inflight_; },
+                     [&](stop_atom) { running_ = false; },
+                     caf::after(std::chrono::seconds{1}) >> [] {});
+  }
+
+  kafka::offset_map on_assigned(const std::vector<kafka::topic_partition>& parts) override {
+    std::vector<std::int32_t> ids;
+    for (const auto& tp : parts)
+      ids.push_back(tp.partition);
+    auto claims = store_.claim(cfg_.group, cfg_.topic, ids);
+    kafka::offset_map start;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      auto stored = claims[i].next_offset.value_or(-1);
+      owned_[parts[i]] = {claims[i].epoch, stored, stored};
+      start[parts[i]] = stored >= 0 ? stored : offset_beginning;
+    }
+    log::info("processor", "partitions_assigned", {{"count", parts.size()}});
+    return start;
+  }
+
+  void on_revoked(const std::vector<kafka::topic_partition>& parts, bool lost) override {
+    if (!broken_) {
+      // Commit what was done on them while they are still ours (or find out they are not).
+      flush();
+      await_all();
+    }
+    for (const auto& tp : parts)
+      owned_.erase(tp);
+    for (auto it = symbol_partition_.begin(); it != symbol_partition_.end();) {
+      bool gone = std::any_of(parts.begin(), parts.end(),
+                              [&](const kafka::topic_partition& tp) { return tp.partition == it->second; });
+      if (gone) {
+        proc_.evict(it->first);
+        it = symbol_partition_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    log::info("processor", "partitions_revoked", {{"count", parts.size()}, {"lost", lost}});
+  }
+
+private:
+  struct owned {
+    std::int64_t epoch = 0;
+    std::int64_t stored = -1;   // next offset as committed in PostgreSQL (-1: none yet)
+    std::int64_t position = -1; // next offset after what this session has processed
+  };
+
+  void drain_mailbox() {
+    for (bool more = true; more;) {
+      more = false;
+      self_->receive([&](stop_atom) { running_ = false; more = true; },
+                     [&](const engine::commit_reply& r) { on_reply(r); more = true; },
+                     caf::after(std::chrono::milliseconds{0}) >> [] {});
+      rethrow();
+    }
+  }
+
+  void handle(kafka::record& r) {
+    auto it = owned_.find(r.where());
+    if (it == owned_.end())
+      return; // not (or no longer) ours: its owner processes it
+    mark_dirty();
+    auto decoded = kafka::decode_bar_batch(r.value);
+    if (!decoded) {
+      if (!dlq_tracker_)
+        dlq_tracker_ = std::make_shared<kafka::delivery_tracker>();
+      dlq_.publish(r, decoded.error(), dlq_tracker_);
+      processor_metrics::get().dead_lettered();
+      it->second.position = r.offset + 1;
+      return;
+    }
+    const auto& batch = decoded.value();
+    if (proc_.needs_history(batch) && (!pending_.empty() || inflight_ > 0)) {
+      flush();
+      await_all();
+    }
+    proc_.process(batch, pending_);
+    processor_metrics::get().bars_consumed(batch.bars.size());
+    symbol_partition_[batch.symbol] = r.partition;
+    it->second.position = r.offset + 1;
+  }
+
+  void mark_dirty() {
+    if (!dirty_) {
+      dirty_ = true;
+      oldest_ = clock_type::now();
+    }
+  }
+
+  void flush() {
+    if (!dirty_)
+      return;
+    if (dlq_tracker_) {
+      // A dead letter must be stored before the offset that skips its message is committed.
+      if (!cfg_.producer->wait(*dlq_tracker_, std::chrono::seconds{60}))
+        throw std::runtime_error("dead-letter publish failed: " + dlq_tracker_->first_error());
+      dlq_tracker_.reset();
+    }
+    engine::commit_request req;
+    req.group = cfg_.group;
+    kafka::offset_map kafka_offsets;
+    for (auto& [tp, o] : owned_) {
+      if (o.position < 0 || o.position == o.stored)
+        continue;
+      req.offsets.push_back({tp.topic, tp.partition, o.epoch, o.stored, o.position});
+      kafka_offsets[tp] = o.position;
+      o.stored = o.position; // optimistic: the next commit chains on this one
+    }
+    req.output = std::move(pending_);
+    pending_.clear();
+    dirty_ = false;
+    if (req.output.empty() && req.offsets.empty())
+      return;
+    processor_metrics::get().batch_started(req.output.rows.size());
+    inflight_offsets_.push_back(std::move(kafka_offsets));
+    ++inflight_;
+    self_->send(cfg_.sink, std::move(req));
+  }
+
+  void await_all() {
+    while (inflight_ > 0) {
+      bool answered = false;
+      self_->receive([&](const engine::commit_reply& r) { on_reply(r); answered = true; },
+                     [&](stop_atom) { running_ = false; },
+                     caf::after(reply_timeout) >> [] {});
+      rethrow();
+      if (!answered && inflight_ > 0)
+        throw std::runtime_error("the sink did not answer within 120 s");
+    }
+  }
+
+  void on_reply(const engine::commit_reply& r) {
+    --inflight_;
+    auto offsets = std::move(inflight_offsets_.front());
+    inflight_offsets_.pop_front();
+    processor_metrics::get().batch_committed(r);
+    if (r.ok) {
+      if (!offsets.empty())
+        consumer_.commit_async(offsets);
+      if (inflight_ == 0 && pending_.empty())
+        proc_.committed();
+      return;
+    }
+    // Thrown after receive() returns: CAF's handlers should not unwind through the mailbox.
+    failure_ = r.fenced ? "fenced: " + r.error : "commit failed: " + r.error;
+  }
+
+  void rethrow() {
+    if (!failure_.empty()) {
+      auto f = std::move(failure_);
+      failure_.clear();
+      broken_ = true;
+      throw std::runtime_error(f);
+    }
+  }
+
+  caf::blocking_actor* self_;
+  kafka_processor_config& cfg_;
+  pg_history_store& store_;
+  bool& running_;
+  engine::symbol_processor proc_;
+  engine::pending_output pending_;
+  kafka::dead_letter dlq_;
+  std::shared_ptr<kafka::delivery_tracker> dlq_tracker_;
+  metrics::gauge& paused_gauge_;
+  std::map<kafka::topic_partition, owned> owned_;
+  std::unordered_map<std::string, std::int32_t> symbol_partition_;
+  std::deque<kafka::offset_map> inflight_offsets_;
+  std::size_t inflight_ = 0;
+  bool dirty_ = false;
+  bool paused_ = false;
+  bool broken_ = false;
+  std::string failure_;
+  clock_type::time_point oldest_{};
+  kafka::consumer consumer_; // last: destroyed first, while the members it calls back still live
+};
+
+} // namespace
+
+void kafka_processor(caf::blocking_actor* self, kafka_processor_config cfg) {
+  bool running = true;
+  while (running) {
+    std::unique_ptr<pg_history_store> store;
+    std::unique_ptr<session> s;
+    try {
+      store = std::make_unique<pg_history_store>(cfg.dsn);
+      s = std::make_unique<session>(self, cfg, *store, running);
+      s->run();
+    } catch (const std::exception& e) {
+      log::error("processor", "processor_session_failed", {{"reason", e.what()}});
+      if (s)
+        s->abandon();
+      s.reset();
+      if (running)
+        self->receive([&](stop_atom) { running = false; },
+                      caf::after(std::chrono::seconds{1}) >> [] {});
+    }
+  }
+  log::info("processor", "stopped");
+}
+
+} // namespace finstream::actors

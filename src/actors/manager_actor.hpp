@@ -1,0 +1,36 @@
+// The manager actor: ticks manager_core, hands tasks to in-process agents or publishes them to Kafka.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "actors/interfaces.hpp"
+#include "engine/manager_core.hpp"
+#include "engine/plan_store.hpp"
+
+namespace finstream::actors {
+
+struct manager_config {
+  std::shared_ptr<engine::plan_store> store;
+  engine::manager_core::universe_fn universe;
+  engine::manager_options options;
+  std::chrono::milliseconds poll{500};
+  /// Kafka transport: publishes tasks durably, throws when it cannot. Empty: tasks wait in the
+  /// actor's queue for in-process agents (get_task).
+  std::function<void(const std::vector<fetch_task>&)> publish;
+};
+
+struct manager_state {
+  std::unique_ptr<engine::manager_core> core;
+  std::deque<fetch_task> queue;
+  static inline const char* name = "manager";
+};
+
+/// Spawn detached: a tick queries PostgreSQL.
+manager_actor::behavior_type manager(manager_actor::stateful_pointer<manager_state> self,
+                                     manager_config cfg);
+
+} // namespace finstream::actors

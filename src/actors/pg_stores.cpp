@@ -1,0 +1,146 @@
+// PostgreSQL implementations of the engine's storage interfaces (see pg_stores.hpp).
+#include "actors/pg_stores.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "indicators/indicator_set.hpp"
+#include "pg/backfill_store.hpp"
+#include "pg/manager_store.hpp"
+
+namespace finstream::actors {
+
+pg_history_store::pg_history_store(const std::string& dsn) : conn_(dsn) {
+}
+
+std::optional<engine::stored_checkpoint>
+pg_history_store::load_checkpoint(const std::string& symbol) {
+  auto rows = pg::load_symbol_state(conn_, {symbol});
+  if (rows.empty())
+    return std::nullopt;
+  return engine::stored_checkpoint{static_cast<std::uint32_t>(rows.front().algo_version),
+                                   std::move(rows.front().state)};
+}
+
+std::vector<bar> pg_history_store::load_bars(const std::string& symbol) {
+  return pg::load_bars(conn_, symbol);
+}
+
+std::vector<pg::partition_claim> pg_history_store::claim(const std::string& group,
+                                                         const std::string& topic,
+                                                         const std::vector<std::int32_t>& partitions) {
+  return pg::claim_partitions(conn_, group, topic, partitions);
+}
+
+pg_plan_store::pg_plan_store(const std::string& dsn)
+  : conn_(dsn), lock_(dsn, "finstream.manager") {
+}
+
+bool pg_plan_store::try_lead() {
+  if (leading_ && lock_.is_held())
+    return true;
+  leading_ = lock_.try_acquire();
+  return leading_;
+}
+
+void pg_plan_store::resign() {
+  lock_.release();
+  leading_ = false;
+}
+
+std::vector<engine::symbol_status> pg_plan_store::load(const std::vector<std::string>& symbols) {
+  std::vector<engine::symbol_status> out;
+  for (auto& r : pg::read_symbol_states(conn_, symbols)) {
+    engine::symbol_status st;
+    st.symbol = std::move(r.symbol);
+    st.first_date = r.first_date;
+    st.last_date = r.last_date;
+    st.status = std::move(r.status);
+    st.planned_from = r.planned_from.value_or(0);
+    st.planned_to = r.planned_to.value_or(0);
+    st.task_id = std::move(r.task_id);
+    st.attempts = r.attempts;
+    st.permanent = r.permanent;
+    st.updated_at_ms = r.updated_at * 1000;
+    out.push_back(std::move(st));
+  }
+  return out;
+}
+
+void pg_plan_store::mark_planned(const std::vector<fetch_task>& tasks) {
+  std::vector<pg::planned_task> rows;
+  rows.reserve(tasks.size());
+  for (const auto& t : tasks)
+    rows.push_back({t.symbol, t.task_id, t.from, t.to});
+  pg::mark_planned(conn_, rows);
+}
+
+std::vector<engine::backfill_request> pg_plan_store::take_backfills() {
+  std::vector<engine::backfill_request> out;
+  for (auto& r : pg::take_backfill_requests(conn_))
+    out.push_back({r.id, std::move(r.symbols), r.from, r.to});
+  return out;
+}
+
+pg::batch to_pg_batch(const engine::commit_request& req) {
+  pg::batch b;
+  b.rows = req.output.rows;
+  b.states.reserve(req.output.checkpoints.size());
+  for (const auto& [symbol, bytes] : req.output.checkpoints) {
+    pg::symbol_state_update s;
+    s.symbol = symbol;
+    s.algo_version = static_cast<std::int32_t>(indicators::indicator_set::algorithm_version);
+    s.state = bytes;
+    b.states.push_back(std::move(s));
+  }
+  for (const auto& o : req.output.outcomes) {
+    pg::task_completion c;
+    c.symbol = o.symbol;
+    c.task_id = o.task_id;
+    c.first_date = o.from;
+    c.last_date = o.to;
+    c.status = o.ok ? pg::task_status::done : pg::task_status::failed;
+    c.error = o.error;
+    c.permanent = o.permanent;
+    b.completions.push_back(std::move(c));
+  }
+  for (const auto& o : req.offsets) {
+    pg::offset_commit c;
+    c.consumer_group = req.group;
+    c.topic = o.topic;
+    c.partition = o.partition;
+    c.epoch = o.epoch;
+    if (o.expected >= 0)
+      c.expected_prev = o.expected;
+    c.next = o.next;
+    b.offsets.push_back(std::move(c));
+  }
+  return b;
+}
+
+pg_batch_writer::pg_batch_writer(const std::string& dsn) : sink_(dsn) {
+}
+
+engine::commit_reply pg_batch_writer::write(const engine::commit_request& request) {
+  engine::commit_reply reply;
+  try {
+    auto r = sink_.write(to_pg_batch(request));
+    reply.seconds = std::chrono::duration<double>(r.latency).count();
+    reply.rows = r.rows_written;
+    reply.nulls = r.non_finite;
+    switch (r.status) {
+      case pg::write_status::committed:
+      case pg::write_status::duplicate:
+        reply.ok = true;
+        break;
+      case pg::write_status::fenced:
+        reply.fenced = true;
+        reply.error = r.detail;
+        break;
+    }
+  } catch (const std::exception& e) {
+    reply.error = e.what();
+  }
+  return reply;
+}
+
+} // namespace finstream::actors

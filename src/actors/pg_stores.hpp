@@ -1,0 +1,60 @@
+// The engine's storage interfaces (history_store, plan_store, batch_writer) on PostgreSQL.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "engine/commit.hpp"
+#include "engine/plan_store.hpp"
+#include "engine/symbol_processor.hpp"
+#include "pg/connection.hpp"
+#include "pg/leader_lock.hpp"
+#include "pg/processor_store.hpp"
+#include "pg/sink.hpp"
+
+namespace finstream::actors {
+
+/// A processor's reads: checkpoints, stored bars, partition claims. Owns one connection.
+class pg_history_store : public engine::history_store {
+public:
+  explicit pg_history_store(const std::string& dsn);
+  std::optional<engine::stored_checkpoint> load_checkpoint(const std::string& symbol) override;
+  std::vector<bar> load_bars(const std::string& symbol) override;
+  std::vector<pg::partition_claim> claim(const std::string& group, const std::string& topic,
+                                         const std::vector<std::int32_t>& partitions);
+
+private:
+  pg::connection conn_;
+};
+
+/// The manager's storage: leadership (advisory lock on its own connection), symbol_state,
+/// backfill requests.
+class pg_plan_store : public engine::plan_store {
+public:
+  explicit pg_plan_store(const std::string& dsn);
+  bool try_lead() override;
+  void resign() override;
+  std::vector<engine::symbol_status> load(const std::vector<std::string>& symbols) override;
+  void mark_planned(const std::vector<fetch_task>& tasks) override;
+  std::vector<engine::backfill_request> take_backfills() override;
+
+private:
+  pg::connection conn_;
+  pg::leader_lock lock_;
+  bool leading_ = false;
+};
+
+/// Commits processor output through pg::sink: one transaction per request.
+class pg_batch_writer : public engine::batch_writer {
+public:
+  explicit pg_batch_writer(const std::string& dsn);
+  engine::commit_reply write(const engine::commit_request& request) override;
+
+private:
+  pg::sink sink_;
+};
+
+/// Maps a processor's request to the storage layer's batch (the one place the two shapes meet).
+pg::batch to_pg_batch(const engine::commit_request& request);
+
+} // namespace finstream::actors

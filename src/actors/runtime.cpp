@@ -1,0 +1,258 @@
+// Actor system assembly and orderly shutdown (see runtime.hpp).
+#include "actors/runtime.hpp"
+
+#include <stdexcept>
+
+#include "core/log.hpp"
+
+#include "actors/kafka_agent.hpp"
+#include "actors/kafka_processor.hpp"
+#include "actors/local_agent.hpp"
+#include "actors/manager_actor.hpp"
+#include "actors/pg_stores.hpp"
+#include "actors/sink_actor.hpp"
+#include "kafka/admin.hpp"
+#include "kafka/codec.hpp"
+#include "pg/migrations.hpp"
+
+namespace finstream::actors {
+
+role_weights parse_roles(const std::string& text) {
+  role_weights w{0, 0, 0};
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    auto comma = text.find(',', pos);
+    auto item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+    pos = comma == std::string::npos ? text.size() + 1 : comma + 1;
+    if (item.empty())
+      continue;
+    auto eq = item.find('=');
+    if (eq == std::string::npos)
+      throw std::invalid_argument("--roles: '" + item + "' is not role=count");
+    auto role = item.substr(0, eq);
+    int n = 0;
+    try {
+      std::size_t used = 0;
+      n = std::stoi(item.substr(eq + 1), &used);
+      if (used != item.size() - eq - 1 || n < 0 || n > 256)
+        throw std::invalid_argument("");
+    } catch (const std::exception&) {
+      throw std::invalid_argument("--roles: count of '" + role + "' must be 0..256");
+    }
+    if (role == "manager")
+      w.managers = n;
+    else if (role == "agent")
+      w.agents = n;
+    else if (role == "processor")
+      w.processors = n;
+    else
+      throw std::invalid_argument("--roles: unknown role '" + role
+                                  + "' (known: manager, agent, processor)");
+  }
+  return w;
+}
+
+struct runtime::impl {
+  runtime_config cfg;
+  caf::actor_system_config sys_cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  std::shared_ptr<kafka::producer> producer;
+  std::vector<manager_actor> managers;
+  std::vector<agent_actor> local_agents;
+  std::vector<processor_actor> local_processors;
+  std::vector<caf::actor> blocking; // Kafka agents and processors
+  std::vector<sink_actor> sinks;
+  bool stopped = false;
+
+  explicit impl(runtime_config c) : cfg(std::move(c)) {
+    add_message_types(sys_cfg);
+    if (cfg.worker_threads > 0)
+      sys_cfg.set("scheduler.max-threads", cfg.worker_threads);
+    sys_cfg.set("logger.console", caf::atom("none"));
+    {
+      pg::connection conn{cfg.dsn};
+      auto m = pg::migrate(conn);
+      if (!m.applied.empty())
+        log::info("main", "migrated", {{"version", m.version}});
+    }
+    sys = std::make_unique<caf::actor_system>(sys_cfg);
+    try {
+      if (cfg.kafka)
+        start_kafka();
+      else
+        start_local();
+    } catch (...) {
+      // The actor system's destructor waits for every actor: tell those already spawned to go.
+      stop(std::chrono::seconds{5});
+      throw;
+    }
+  }
+
+  ~impl() { stop(std::chrono::seconds{8}); }
+
+  manager_actor spawn_manager(std::function<void(const std::vector<fetch_task>&)> publish) {
+    manager_config mc;
+    mc.store = std::make_shared<pg_plan_store>(cfg.dsn);
+    mc.universe = cfg.universe;
+    mc.options = cfg.manager;
+    mc.poll = cfg.manager_poll;
+    mc.publish = std::move(publish);
+    return sys->spawn<caf::detached>(manager, std::move(mc));
+  }
+
+  sink_actor spawn_sink() {
+    auto s = sys->spawn<caf::detached>(sink, std::make_shared<pg_batch_writer>(cfg.dsn));
+    sinks.push_back(s);
+    return s;
+  }
+
+  void start_local() {
+    if (cfg.roles.managers > 0)
+      managers.push_back(spawn_manager({}));
+    if (cfg.roles.processors <= 0 || cfg.roles.agents <= 0 || managers.empty())
+      throw std::invalid_argument("local mode needs at least one manager, agent and processor");
+    for (int i = 0; i < cfg.roles.processors; ++i) {
+      local_processor_config pc;
+      pc.sink = spawn_sink();
+      pc.store = std::make_shared<pg_history_store>(cfg.dsn);
+      pc.indicators = cfg.indicators;
+      pc.options = cfg.processing;
+      local_processors.push_back(sys->spawn<caf::detached>(local_processor, std::move(pc)));
+    }
+    for (int i = 0; i < cfg.roles.agents; ++i) {
+      local_agent_config ac;
+      ac.manager = managers.front();
+      ac.processors = local_processors;
+      ac.make_source = cfg.make_source;
+      ac.batch_bars = cfg.batch_bars;
+      auto a = sys->spawn<caf::detached>(local_agent, std::move(ac));
+      caf::anon_send(a, next_atom_v);
+      local_agents.push_back(a);
+    }
+  }
+
+  void start_kafka() {
+    auto& k = *cfg.kafka;
+    {
+      kafka::admin admin{k.client};
+      std::vector<kafka::topic_spec> specs;
+      for (const auto& t : {k.task_topic, k.data_topic, k.task_topic + k.dlq_suffix,
+                            k.data_topic + k.dlq_suffix})
+        specs.push_back({t, k.partitions, k.replication_factor});
+      admin.ensure_topics(specs);
+    }
+    producer = std::make_shared<kafka::producer>(k.client);
+    producer->set_shutdown_flush_timeout(std::chrono::seconds{5});
+    auto prod = producer;
+    auto topic = k.task_topic;
+    for (int i = 0; i < cfg.roles.managers; ++i)
+      managers.push_back(spawn_manager([prod, topic](const std::vector<fetch_task>& tasks) {
+        auto tracker = std::make_shared<kafka::delivery_tracker>();
+        std::string buf;
+        for (const auto& t : tasks) {
+          buf.clear();
+          kafka::encode(t, buf);
+          prod->produce(topic, t.symbol, buf, {}, tracker);
+        }
+        if (!prod->wait(*tracker, std::chrono::seconds{30}))
+          throw std::runtime_error("tasks not acknowledged by Kafka: " + tracker->first_error());
+      }));
+    for (int i = 0; i < cfg.roles.agents; ++i) {
+      kafka_agent_config ac;
+      ac.kafka = k.client;
+      ac.group = k.agent_group;
+      ac.task_topic = k.task_topic;
+      ac.data_topic = k.data_topic;
+      ac.dlq_suffix = k.dlq_suffix;
+      ac.producer = producer;
+      ac.make_source = cfg.make_source;
+      ac.batch_bars = cfg.batch_bars;
+      blocking.push_back(sys->spawn(kafka_agent, std::move(ac)));
+    }
+    for (int i = 0; i < cfg.roles.processors; ++i) {
+      kafka_processor_config pc;
+      pc.kafka = k.client;
+      pc.group = k.processor_group;
+      pc.topic = k.data_topic;
+      pc.dlq_suffix = k.dlq_suffix;
+      pc.producer = producer;
+      pc.dsn = cfg.dsn;
+      pc.sink = spawn_sink();
+      pc.indicators = cfg.indicators;
+      pc.options = cfg.processing;
+      blocking.push_back(sys->spawn(kafka_processor, std::move(pc)));
+    }
+  }
+
+  void stop(std::chrono::milliseconds budget) {
+    if (stopped)
+      return;
+    stopped = true;
+    auto deadline = std::chrono::steady_clock::now() + budget;
+    for (auto& m : managers)
+      caf::anon_send_exit(m, caf::exit_reason::user_shutdown);
+    for (auto& a : local_agents)
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    for (auto& b : blocking)
+      caf::anon_send(b, stop_atom_v);
+    {
+      caf::scoped_actor self{*sys};
+      for (auto& p : local_processors) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+        self->request(p, std::max(left, std::chrono::milliseconds{1}), caf::flush_atom_v)
+          .receive([](bool) {},
+                   [](const caf::error& e) {
+                     log::warn("processor", "flush_incomplete", {{"reason", caf::to_string(e)}});
+                   });
+      }
+      for (auto& p : local_processors)
+        self->send_exit(p, caf::exit_reason::user_shutdown);
+      // Blocking actors finish on their own after stop_atom; wait for them before the sinks go.
+      for (auto& b : blocking) {
+        self->monitor(b);
+      }
+      std::size_t down = 0;
+      while (down < blocking.size()) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0)
+          break;
+        bool got = false;
+        self->receive([&](const caf::down_msg&) { ++down; got = true; },
+                      caf::after(left) >> [] {});
+        if (!got)
+          break;
+      }
+      if (down < blocking.size())
+        log::warn("main", "stop_timeout", {{"pending_actors", blocking.size() - down}});
+      for (auto& s : sinks)
+        self->send_exit(s, caf::exit_reason::user_shutdown);
+    }
+    if (producer)
+      producer->flush(std::chrono::seconds{2});
+  }
+};
+
+runtime::runtime(runtime_config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
+}
+
+runtime::~runtime() {
+  stop();
+}
+
+std::optional<engine::manager_progress> runtime::progress(std::chrono::milliseconds timeout) {
+  if (impl_->managers.empty())
+    return std::nullopt;
+  std::optional<engine::manager_progress> out;
+  caf::scoped_actor self{*impl_->sys};
+  self->request(impl_->managers.front(), timeout, progress_atom_v)
+    .receive([&](const engine::manager_progress& p) { out = p; }, [](const caf::error&) {});
+  return out;
+}
+
+void runtime::stop(std::chrono::milliseconds budget) {
+  impl_->stop(budget);
+}
+
+} // namespace finstream::actors

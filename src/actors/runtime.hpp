@@ -1,0 +1,77 @@
+// One process's actor system: manager, agent and processor actors in the weights asked for, bound
+// together in-process (local mode) or through Kafka (run mode).
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "actors/local_processor.hpp"
+#include "engine/manager_core.hpp"
+#include "indicators/indicator_set.hpp"
+#include "kafka/config.hpp"
+#include "sources/source.hpp"
+
+namespace finstream::actors {
+
+struct role_weights {
+  int managers = 1;
+  int agents = 2;
+  int processors = 2;
+};
+
+/// Parses "manager=1,agent=4,processor=2" (missing roles: 0). Throws std::invalid_argument.
+role_weights parse_roles(const std::string& text);
+
+struct kafka_topology {
+  kafka::config client;
+  std::string task_topic = "stock_topic";
+  std::string data_topic = "stock_data_topic";
+  std::string agent_group = "finstream-agents";
+  std::string processor_group = "finstream-processors";
+  std::string dlq_suffix = ".dlq";
+  int partitions = 30;
+  int replication_factor = 1;
+};
+
+struct runtime_config {
+  role_weights roles;
+  std::optional<kafka_topology> kafka; // nullopt: in-process transport (local mode)
+  std::string dsn;
+  std::function<std::unique_ptr<source>()> make_source;
+  engine::manager_core::universe_fn universe;
+  engine::manager_options manager;
+  std::chrono::milliseconds manager_poll{500};
+  indicators::indicator_set indicators = indicators::indicator_set::default_set();
+  processor_options processing;
+  std::size_t batch_bars = 1000;
+  int worker_threads = 0; // CAF scheduler threads (0: one per core)
+};
+
+/// Spawns every actor on construction (after migrating the schema and, with Kafka, creating the
+/// topics) and stops them in order in stop() / the destructor.
+class runtime {
+public:
+  explicit runtime(runtime_config cfg);
+  ~runtime();
+  runtime(const runtime&) = delete;
+  runtime& operator=(const runtime&) = delete;
+
+  /// The manager's progress (the first manager of this process), nullopt without a manager role
+  /// or when it does not answer within `timeout`.
+  std::optional<engine::manager_progress>
+  progress(std::chrono::milliseconds timeout = std::chrono::seconds{5});
+
+  /// Orderly shutdown: managers and agents stop taking work, processors commit what they hold and
+  /// leave their groups. Returns within the given budget (the actors are asked to hurry).
+  void stop(std::chrono::milliseconds budget = std::chrono::seconds{8});
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace finstream::actors

@@ -1,0 +1,12 @@
+// Sink actor (see sink_actor.hpp).
+#include "actors/sink_actor.hpp"
+
+namespace finstream::actors {
+
+sink_actor::behavior_type sink(sink_actor::pointer, std::shared_ptr<engine::batch_writer> writer) {
+  return {
+    [writer](const engine::commit_request& req) { return writer->write(req); },
+  };
+}
+
+} // namespace finstream::actors

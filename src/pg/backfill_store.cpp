@@ -1,0 +1,53 @@
+// Backfill request queue in PostgreSQL (see backfill_store.hpp).
+#include "pg/backfill_store.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "core/symbol.hpp"
+
+namespace finstream::pg {
+
+std::int64_t request_backfill(connection& c, const std::vector<std::string>& symbols, day_t from,
+                              day_t to) {
+  for (const auto& s : symbols)
+    if (auto err = symbol_error(s)) throw std::invalid_argument("pg: invalid symbol: " + *err);
+  if (from > to) throw std::invalid_argument("pg: backfill range is empty (from > to)");
+  const auto arr = array_of(symbols);
+  // Not retried: a request whose acknowledgement was lost would be recorded twice.
+  auto r = c.query("INSERT INTO backfill_requests (symbols, from_date, to_date)\n"
+                   "VALUES ($1::text[], $2, $3) RETURNING id",
+                   arr, format_date(from), format_date(to));
+  return r.int64(0, 0);
+}
+
+std::vector<backfill_request> take_backfill_requests(connection& c) {
+  // Valid symbols hold no comma, so array_to_string/split is an exact round trip.
+  auto r = c.with_retry([](connection& conn) {
+    return conn.exec(
+        "UPDATE backfill_requests AS b SET taken_at = now()\n"
+        "WHERE b.id IN (SELECT id FROM backfill_requests WHERE taken_at IS NULL\n"
+        "               ORDER BY id FOR UPDATE SKIP LOCKED)\n"
+        "RETURNING b.id, array_to_string(b.symbols, ','), b.from_date - DATE '1970-01-01',\n"
+        "  b.to_date - DATE '1970-01-01'");
+  });
+  std::vector<backfill_request> out;
+  for (int i = 0; i < r.rows(); ++i) {
+    backfill_request q;
+    q.id = r.int64(i, 0);
+    auto list = r.text(i, 1);
+    while (!list.empty()) {
+      auto comma = list.find(',');
+      q.symbols.emplace_back(list.substr(0, comma));
+      list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    }
+    q.from = static_cast<day_t>(r.int64(i, 2));
+    q.to = static_cast<day_t>(r.int64(i, 3));
+    out.push_back(std::move(q));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const backfill_request& a, const backfill_request& b) { return a.id < b.id; });
+  return out;
+}
+
+} // namespace finstream::pg

@@ -1,0 +1,361 @@
+// The batch writer: offsets compare-and-set, staging COPY, INSERT ... SELECT DISTINCT ON ... ON
+// CONFLICT, state upserts, all in one transaction, retried whole after a lost connection.
+#include "pg/sink.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "core/log.hpp"
+#include "core/symbol.hpp"
+#include "metrics/metrics.hpp"
+
+namespace finstream::pg {
+
+namespace {
+
+// Session-local staging table: a temporary table (no WAL, no index), created once per connection
+// generation, emptied by every commit or rollback of the transaction that filled it.
+constexpr const char* staging_table = "finstream_staging";
+
+// The fast path: the same INSERT without ON CONFLICT, for batches whose keys are all new (the
+// common case: new bars). Speculative insertion (ON CONFLICT) costs about twice as much per row
+// (an extra index probe and a confirmation WAL record per row); see write_rows().
+const std::string& insert_new_sql() {
+  static const std::string sql = "INSERT INTO technical_indicators (" + indicator_table_columns() +
+                                 ")\nSELECT DISTINCT ON (symbol, date) " +
+                                 indicator_table_columns() + " FROM " + staging_table +
+                                 "\nORDER BY symbol, date, seq DESC";
+  return sql;
+}
+
+const std::string& insert_sql() {
+  static const std::string sql = [] {
+    const std::string cols = indicator_table_columns();
+    std::string set, mine, theirs;
+    std::vector<std::string> value_cols = {"open", "high", "low", "close", "adj_close", "volume"};
+    for (const char* c : indicator_columns)
+      value_cols.emplace_back(c);
+    for (std::size_t i = 0; i < value_cols.size(); ++i) {
+      const auto& c = value_cols[i];
+      set += (i ? ", " : "") + c + " = EXCLUDED." + c;
+      mine += (i ? ", t." : "t.") + c;
+      theirs += (i ? ", EXCLUDED." : "EXCLUDED.") + c;
+    }
+    return "INSERT INTO technical_indicators AS t (" + cols + ")\n" +
+           "SELECT DISTINCT ON (symbol, date) " + cols + " FROM " + staging_table +
+           "\nORDER BY symbol, date, seq DESC\n" + "ON CONFLICT (symbol, date) DO UPDATE SET " +
+           set + "\nWHERE (" + mine + ") IS DISTINCT FROM (" + theirs + ")";
+  }();
+  return sql;
+}
+
+const std::string& copy_sql(copy_format f) {
+  static const std::string text =
+      std::string{"COPY "} + staging_table + " (seq, " + indicator_table_columns() + ") FROM STDIN";
+  static const std::string binary = text + " (FORMAT binary)";
+  return f == copy_format::binary ? binary : text;
+}
+
+constexpr const char* offset_cas_sql =
+    "UPDATE processor_offsets SET next_offset = $6, updated_at = now()\n"
+    "WHERE consumer_group = $1 AND topic = $2 AND partition = $3 AND owner_epoch = $4\n"
+    "  AND next_offset IS NOT DISTINCT FROM $5::bigint";
+
+constexpr const char* offset_read_sql =
+    "SELECT owner_epoch, next_offset FROM processor_offsets\n"
+    "WHERE consumer_group = $1 AND topic = $2 AND partition = $3";
+
+constexpr const char* states_sql =
+    "INSERT INTO processor_symbol_state AS p (symbol, last_date, algo_version, state, updated_at)\n"
+    "SELECT u.symbol, u.last_date, u.algo_version, decode(u.state, 'hex'), now()\n"
+    "FROM unnest($1::text[], $2::date[], $3::integer[], $4::text[])\n"
+    "  AS u(symbol, last_date, algo_version, state)\n"
+    "ON CONFLICT (symbol) DO UPDATE SET last_date = EXCLUDED.last_date,\n"
+    "  algo_version = EXCLUDED.algo_version, state = EXCLUDED.state, updated_at = now()\n"
+    "WHERE (p.last_date, p.algo_version, p.state)\n"
+    "  IS DISTINCT FROM (EXCLUDED.last_date, EXCLUDED.algo_version, EXCLUDED.state)";
+
+// See task_completion in batch.hpp. "Outstanding": the symbol's current task is this one and is
+// still planned. A completion of any other task changes nothing but can raise last_date (done).
+constexpr const char* completions_sql =
+    "INSERT INTO symbol_state AS s\n"
+    "  (symbol, first_date, last_date, status, task_id, planned_from, planned_to, last_error,\n"
+    "   permanent, attempts, updated_at)\n"
+    "SELECT u.symbol, CASE WHEN u.status = 'done' THEN u.first_date END,\n"
+    "  CASE WHEN u.status = 'done' THEN u.last_date END, u.status, u.task_id, u.first_date,\n"
+    "  u.last_date, u.error, u.permanent, CASE WHEN u.status = 'failed' THEN 1 ELSE 0 END, now()\n"
+    "FROM unnest($1::text[], $2::text[], $3::date[], $4::date[], $5::text[], $6::text[],\n"
+    "            $7::boolean[])\n"
+    "  AS u(symbol, task_id, first_date, last_date, status, error, permanent)\n"
+    "ON CONFLICT (symbol) DO UPDATE SET\n"
+    "  first_date = CASE WHEN EXCLUDED.status = 'done'\n"
+    "    THEN LEAST(s.first_date, EXCLUDED.first_date) ELSE s.first_date END,\n"
+    "  last_date = CASE WHEN EXCLUDED.status = 'done'\n"
+    "    THEN GREATEST(s.last_date, EXCLUDED.last_date) ELSE s.last_date END,\n"
+    "  status = CASE WHEN s.status = 'planned' AND s.task_id IS NOT DISTINCT FROM "
+    "EXCLUDED.task_id\n"
+    "    THEN EXCLUDED.status ELSE s.status END,\n"
+    "  last_error = CASE WHEN s.status = 'planned' AND s.task_id IS NOT DISTINCT FROM "
+    "EXCLUDED.task_id\n"
+    "    THEN EXCLUDED.last_error ELSE s.last_error END,\n"
+    "  permanent = CASE WHEN s.status = 'planned' AND s.task_id IS NOT DISTINCT FROM "
+    "EXCLUDED.task_id\n"
+    "    THEN EXCLUDED.permanent ELSE s.permanent END,\n"
+    "  attempts = CASE WHEN NOT (s.status = 'planned'\n"
+    "                            AND s.task_id IS NOT DISTINCT FROM EXCLUDED.task_id)\n"
+    "    THEN s.attempts WHEN EXCLUDED.status = 'done' THEN 0 ELSE s.attempts + 1 END,\n"
+    "  updated_at = now()\n"
+    "WHERE (s.status = 'planned' AND s.task_id IS NOT DISTINCT FROM EXCLUDED.task_id)\n"
+    "   OR (EXCLUDED.status = 'done' AND (s.last_date IS NULL OR s.last_date < EXCLUDED.last_date\n"
+    "                                     OR s.first_date IS NULL\n"
+    "                                     OR s.first_date > EXCLUDED.first_date))";
+
+// Hex text for decode(..., 'hex'): bytea travels inside a text[] parameter without escaping.
+std::string to_hex(const std::string& bytes) {
+  static const char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
+void check_symbol(const std::string& s, const char* what) {
+  if (auto err = symbol_error(s))
+    throw std::invalid_argument(std::string{"pg: refusing to write a "} + what +
+                                " with an invalid symbol: " + *err);
+}
+
+} // namespace
+
+struct sink::metric_refs {
+  metrics::counter& rows_written;
+  metrics::counter& rows_received;
+  metrics::counter& non_finite;
+  metrics::counter& committed;
+  metrics::counter& duplicate;
+  metrics::counter& fenced;
+  metrics::counter& retries;
+  metrics::histogram& batch_rows;
+  metrics::histogram& commit_seconds;
+
+  explicit metric_refs(metrics::registry& r)
+      : rows_written(r.counter("finstream_pg_rows_written_total",
+                               "technical_indicators rows inserted or changed by the sink"))
+      , rows_received(r.counter("finstream_pg_rows_received_total",
+                                "rows handed to the sink (before de-duplication)"))
+      , non_finite(r.counter("finstream_pg_non_finite_values_total",
+                             "NaN or infinite values written as NULL"))
+      , committed(r.counter("finstream_pg_batches_total", "sink batches by outcome",
+                            {{"result", "committed"}}))
+      , duplicate(r.counter("finstream_pg_batches_total", "sink batches by outcome",
+                            {{"result", "duplicate"}}))
+      , fenced(r.counter("finstream_pg_batches_total", "sink batches by outcome",
+                         {{"result", "fenced"}}))
+      , retries(r.counter("finstream_pg_retries_total",
+                          "sink transactions retried after a lost connection or transient error"))
+      , batch_rows(r.histogram("finstream_pg_batch_rows", "rows per sink batch",
+                               metrics::exponential_buckets(1, 4, 9)))
+      , commit_seconds(r.histogram("finstream_pg_commit_seconds",
+                                   "time to write one sink batch (encoding, transaction, retries)",
+                                   metrics::default_latency_buckets())) {}
+};
+
+const char* to_string(write_status s) {
+  switch (s) {
+  case write_status::committed:
+    return "committed";
+  case write_status::duplicate:
+    return "duplicate";
+  default:
+    return "fenced";
+  }
+}
+
+sink::sink(std::string dsn, sink_options options)
+    : sink(connection{std::move(dsn), options.reconnect}, options) {}
+
+sink::sink(connection conn, sink_options options)
+    : conn_(std::move(conn))
+    , options_(options) {
+  if (options_.enable_metrics)
+    metrics_ = std::make_shared<metric_refs>(options_.metrics ? *options_.metrics
+                                                              : metrics::registry::global());
+}
+
+void sink::ensure_staging() {
+  if (staging_generation_ == conn_.generation()) return;
+  conn_.exec(std::string{"CREATE TEMPORARY TABLE IF NOT EXISTS "} + staging_table +
+             " (seq integer NOT NULL, LIKE technical_indicators) ON COMMIT DELETE ROWS");
+  staging_generation_ = conn_.generation();
+}
+
+write_result sink::attempt(const batch& b, const std::string& rows_copy) {
+  write_result out;
+  ensure_staging();
+  transaction tx(conn_);
+
+  // (1) Offsets: compare-and-set, all or nothing.
+  std::size_t already = 0;
+  for (const auto& o : b.offsets) {
+    auto upd = conn_.query(offset_cas_sql, o.consumer_group, o.topic, o.partition, o.epoch,
+                           o.expected_prev, o.next);
+    if (upd.affected() == 1) continue;
+    auto cur = conn_.query(offset_read_sql, o.consumer_group, o.topic, o.partition);
+    const std::string where = o.consumer_group + "/" + o.topic + "/" + std::to_string(o.partition);
+    if (cur.rows() == 0) {
+      out.status = write_status::fenced;
+      out.detail = where + ": partition was never claimed";
+      return out; // tx rolls back
+    }
+    const auto epoch = cur.int64(0, 0);
+    const std::optional<std::int64_t> next =
+        cur.is_null(0, 1) ? std::nullopt : std::optional<std::int64_t>{cur.int64(0, 1)};
+    if (epoch == o.epoch && next == o.next) {
+      ++already;
+      out.detail = where + ": offset " + std::to_string(o.next) + " already committed";
+      continue;
+    }
+    out.status = write_status::fenced;
+    out.detail = where + ": owner epoch " + std::to_string(epoch) + " (batch has " +
+                 std::to_string(o.epoch) + "), next offset " +
+                 (next ? std::to_string(*next) : std::string{"none"}) + " (batch expects " +
+                 (o.expected_prev ? std::to_string(*o.expected_prev) : std::string{"none"}) + ")";
+    return out;
+  }
+  if (already > 0) {
+    // Some offsets were already committed by this epoch: the batch was written before (e.g. the
+    // acknowledgement of its COMMIT was lost). If only some were, the batch is not the one that
+    // was written: refuse it as fenced.
+    out.status = already == b.offsets.size() ? write_status::duplicate : write_status::fenced;
+    return out;
+  }
+
+  // (2) + (3) Rows.
+  if (!b.rows.empty()) {
+    conn_.copy_in(copy_sql(options_.format), rows_copy);
+    out.rows_written = write_rows();
+  }
+
+  // (4) Processor states: the last entry of a symbol wins.
+  if (!b.states.empty()) {
+    std::unordered_map<std::string, std::size_t> last;
+    for (std::size_t i = 0; i < b.states.size(); ++i)
+      last[b.states[i].symbol] = i;
+    std::vector<param> sym, date, algo, state;
+    for (std::size_t i = 0; i < b.states.size(); ++i) {
+      if (last[b.states[i].symbol] != i) continue;
+      const auto& s = b.states[i];
+      sym.push_back(s.symbol);
+      date.push_back(format_date(s.last_date));
+      algo.push_back(std::to_string(s.algo_version));
+      state.push_back(to_hex(s.state));
+    }
+    conn_.query(states_sql, array_literal(sym), array_literal(date), array_literal(algo),
+                array_literal(state));
+  }
+
+  // (5) Completions, in order: one statement per "round" in which each symbol appears once (ON
+  // CONFLICT cannot touch a row twice in one statement).
+  if (!b.completions.empty()) {
+    std::unordered_map<std::string, std::size_t> seen;
+    std::vector<std::vector<const task_completion*>> rounds;
+    for (const auto& c : b.completions) {
+      auto r = seen[c.symbol]++;
+      if (rounds.size() <= r) rounds.emplace_back();
+      rounds[r].push_back(&c);
+    }
+    for (const auto& round : rounds) {
+      std::vector<param> sym, task, first, date, status, error, permanent;
+      for (const auto* c : round) {
+        const bool done = c->status == task_status::done;
+        sym.push_back(c->symbol);
+        task.push_back(c->task_id);
+        first.push_back(format_date(std::min(c->first_date, c->last_date)));
+        date.push_back(format_date(c->last_date));
+        status.push_back(std::string{done ? "done" : "failed"});
+        error.push_back(done || c->error.empty() ? param{} : param{c->error});
+        permanent.push_back(std::string{!done && c->permanent ? "t" : "f"});
+      }
+      conn_.query(completions_sql, array_literal(sym), array_literal(task), array_literal(first),
+                  array_literal(date), array_literal(status), array_literal(error),
+                  array_literal(permanent));
+    }
+  }
+
+  tx.commit();
+  return out;
+}
+
+std::size_t sink::write_rows() {
+  // Optimistic: plain INSERT under a savepoint; a unique violation (some key is already stored,
+  // or was stored concurrently) rolls back to the savepoint and the batch takes the ON CONFLICT
+  // path. Both give the same table contents.
+  conn_.exec("SAVEPOINT finstream_new_rows");
+  try {
+    const auto n = conn_.exec(insert_new_sql()).affected();
+    conn_.exec("RELEASE SAVEPOINT finstream_new_rows");
+    return static_cast<std::size_t>(n);
+  } catch (const pg_error& e) {
+    if (e.sqlstate() != "23505" || !conn_.is_ok()) throw;
+  }
+  conn_.exec("ROLLBACK TO SAVEPOINT finstream_new_rows");
+  ++stats_.upserts;
+  return static_cast<std::size_t>(conn_.exec(insert_sql()).affected());
+}
+
+write_result sink::write(const batch& b) {
+  const auto start = std::chrono::steady_clock::now();
+  for (const auto& s : b.states)
+    check_symbol(s.symbol, "processor state");
+  for (const auto& c : b.completions)
+    check_symbol(c.symbol, "task completion");
+  // Encoded once (and validated: encode_rows checks every row's symbol), reused by retries.
+  encoded_rows enc;
+  if (!b.rows.empty()) enc = encode_rows(b.rows, options_.format, /*with_seq=*/true);
+
+  int attempts = 0;
+  write_result out = conn_.with_retry([&](connection&) {
+    ++attempts;
+    return attempt(b, enc.data);
+  });
+  out.rows = b.rows.size();
+  out.non_finite = enc.non_finite;
+  out.attempts = attempts;
+  out.latency = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - start);
+
+  ++stats_.batches;
+  stats_.retries += static_cast<std::uint64_t>(attempts - 1);
+  if (out.status == write_status::committed) {
+    stats_.rows += out.rows;
+    stats_.rows_written += out.rows_written;
+    stats_.non_finite += out.non_finite;
+  } else if (out.status == write_status::duplicate) {
+    ++stats_.duplicates;
+  } else {
+    ++stats_.fenced;
+    log::warn("pg", "batch_fenced", {{"detail", out.detail}, {"rows", out.rows}});
+  }
+  if (metrics_) {
+    metrics_->retries.inc(attempts - 1);
+    metrics_->commit_seconds.observe(std::chrono::duration<double>(out.latency).count());
+    if (out.status == write_status::committed) {
+      metrics_->committed.inc();
+      metrics_->rows_received.inc(static_cast<double>(out.rows));
+      metrics_->rows_written.inc(static_cast<double>(out.rows_written));
+      metrics_->non_finite.inc(static_cast<double>(out.non_finite));
+      metrics_->batch_rows.observe(static_cast<double>(out.rows));
+    } else if (out.status == write_status::duplicate) {
+      metrics_->duplicate.inc();
+    } else {
+      metrics_->fenced.inc();
+    }
+  }
+  return out;
+}
+
+} // namespace finstream::pg

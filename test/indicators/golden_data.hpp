@@ -1,0 +1,42 @@
+// Test helper: loads the committed TA-Lib golden values (test/data/golden) and their input series.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "indicators/indicator.hpp"
+
+namespace finstream::test {
+
+/// A plain `date,open,high,low,close,volume` input series.
+struct input_series {
+  std::vector<std::string> dates;
+  std::vector<indicators::ohlcv> bars;
+};
+
+/// A golden CSV: `date,<column>...`, NaN where TA-Lib gives no value.
+struct golden_table {
+  std::vector<std::string> columns; // without "date"
+  std::vector<std::string> dates;
+  std::vector<std::vector<double>> rows; // rows[bar][column]
+  /// Index of `column`, or -1.
+  int find(const std::string& column) const;
+};
+
+/// One line of test/data/golden/manifest.txt.
+struct golden_entry {
+  std::string input; // test/data/indicators/inputs/<input>.csv
+  std::string set;   // test/data/golden/<input>.<set>.csv
+  std::string spec;
+};
+
+const std::vector<golden_entry>& golden_manifest();
+const input_series& load_input(const std::string& name);
+const golden_table& load_golden(const golden_entry& e);
+
+/// TA-Lib agreement: |actual - expected| <= 1e-8 * max(1, |expected|); NaN only against NaN.
+bool golden_equal(double actual, double expected);
+/// Bit-identical, NaN equal to NaN.
+bool same_bits(double a, double b);
+
+} // namespace finstream::test
