@@ -21,8 +21,12 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-constexpr auto reply_timeout = std::chrono::seconds{120};
+constexpr auto reply_timeout = std::chrono::milliseconds{120000};
+// How long a full batch waits for a free commit slot before the partitions are paused.
+constexpr auto stall_grace = std::chrono::milliseconds{1000};
 constexpr std::int64_t offset_beginning = -2; // librdkafka's logical offset "beginning"
+// Records per poll: a record is a batch of up to ~1000 bars, so this bounds decoded input too.
+constexpr std::size_t max_poll_records = 16;
 
 /// One consumer session: from joining the group to leaving it (or failing). A failure (fenced
 /// commit, lost database, broker error) ends the session; the actor then starts a fresh one, which
@@ -37,8 +41,6 @@ public:
     , running_(running)
     , proc_(cfg.indicators, store, cfg.options.max_cached)
     , dlq_(*cfg.producer, {}, cfg.dlq_suffix)
-    , paused_gauge_(metrics::registry::global().gauge(
-        "finstream_paused_partitions", "partitions paused by backpressure", {{"role", "processor"}}))
     , consumer_(cfg.kafka, cfg.group, this) {
   }
 
@@ -46,35 +48,52 @@ public:
 
   void run() {
     consumer_.subscribe({cfg_.topic});
-    auto last_lag = clock_type::now();
     while (running_) {
       drain_mailbox();
       if (!running_)
         break;
-      bool behind = inflight_ >= cfg_.options.max_inflight;
-      if (behind && !paused_) {
-        consumer_.pause_all();
-        paused_ = true;
-      } else if (!behind && paused_) {
-        consumer_.resume_all();
-        paused_ = false;
-      }
-      auto records = consumer_.poll(500, std::chrono::milliseconds{paused_ ? 50 : 100});
-      for (auto& r : records)
+      for (auto& r : consumer_.poll(max_poll_records, std::chrono::milliseconds{100})) {
         handle(r);
-      auto now = clock_type::now();
+        // Bounded memory: never more than one batch's rows (plus one record's) pending.
+        if (pending_.rows.size() >= cfg_.options.batch_rows)
+          make_room_and_flush();
+      }
       bool due = pending_.rows.size() >= cfg_.options.batch_rows
-                 || (dirty_ && now - oldest_ >= cfg_.options.batch_time);
+                 || (dirty_ && clock_type::now() - oldest_ >= cfg_.options.batch_time);
       if (due && inflight_ < cfg_.options.max_inflight)
         flush();
-      if (now - last_lag >= std::chrono::seconds{1}) {
-        paused_gauge_.set(static_cast<double>(consumer_.paused().size()));
-        last_lag = now;
-      }
     }
     flush();
     await_all();
     consumer_.close();
+  }
+
+  /// Backpressure. A full batch waits for a free commit slot; a short wait (a commit takes tens of
+  /// milliseconds) simply blocks. When the sink is behind for longer (database slow, restarting),
+  /// every partition is paused and the consumer keeps polling (group membership, rebalances) until
+  /// a slot frees. Pausing is not the first resort because every resume costs librdkafka ~1 s
+  /// before it fetches again (measured with 2.0.2), which would throttle a healthy pipeline.
+  void make_room_and_flush() {
+    if (inflight_ >= cfg_.options.max_inflight && !await_one_for(stall_grace)) {
+      consumer_.pause_all();
+      log::info("processor", "paused", {{"reason", "sink behind"}, {"inflight", inflight_}});
+      auto since = clock_type::now();
+      while (inflight_ >= cfg_.options.max_inflight && running_) {
+        for (auto& r : consumer_.poll(max_poll_records, std::chrono::milliseconds{100}))
+          handle(r); // fetched before the pause took effect
+        drain_mailbox();
+        if (clock_type::now() - since > reply_timeout)
+          throw std::runtime_error("the sink did not answer within 120 s");
+      }
+      consumer_.resume_all();
+      log::info("processor", "resumed",
+                {{"paused_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 clock_type::now() - since)
+                                 .count()}});
+    }
+    while (inflight_ >= cfg_.options.max_inflight)
+      await_one();
+    flush();
   }
 
   /// After a failure: waits for the replies of commits still in flight so that none is mistaken
@@ -151,7 +170,6 @@ private:
       if (!dlq_tracker_)
         dlq_tracker_ = std::make_shared<kafka::delivery_tracker>();
       dlq_.publish(r, decoded.error(), dlq_tracker_);
-      processor_metrics::get().dead_lettered();
       it->second.position = r.offset + 1;
       return;
     }
@@ -197,21 +215,35 @@ private:
     dirty_ = false;
     if (req.output.empty() && req.offsets.empty())
       return;
-    processor_metrics::get().batch_started(req.output.rows.size());
     inflight_offsets_.push_back(std::move(kafka_offsets));
     ++inflight_;
     self_->send(cfg_.sink, std::move(req));
   }
 
   void await_all() {
-    while (inflight_ > 0) {
+    while (inflight_ > 0)
+      await_one();
+  }
+
+  void await_one() {
+    if (!await_one_for(reply_timeout))
+      throw std::runtime_error("the sink did not answer within 120 s");
+  }
+
+  /// Waits up to `timeout` for one commit reply; false when none came.
+  bool await_one_for(std::chrono::milliseconds timeout) {
+    auto deadline = clock_type::now() + timeout;
+    for (;;) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
+      if (left.count() <= 0)
+        return false;
       bool answered = false;
       self_->receive([&](const engine::commit_reply& r) { on_reply(r); answered = true; },
-                     [&](stop_atom) { running_ = false; },
-                     caf::after(reply_timeout) >> [] {});
+                     [&](stop_atom) { running_ = false; }, // honoured once this commit is in
+                     caf::after(left) >> [] {});
       rethrow();
-      if (!answered && inflight_ > 0)
-        throw std::runtime_error("the sink did not answer within 120 s");
+      if (answered)
+        return true;
     }
   }
 
@@ -219,7 +251,6 @@ private:
     --inflight_;
     auto offsets = std::move(inflight_offsets_.front());
     inflight_offsets_.pop_front();
-    processor_metrics::get().batch_committed(r);
     if (r.ok) {
       if (!offsets.empty())
         consumer_.commit_async(offsets);
@@ -248,13 +279,12 @@ private:
   engine::pending_output pending_;
   kafka::dead_letter dlq_;
   std::shared_ptr<kafka::delivery_tracker> dlq_tracker_;
-  metrics::gauge& paused_gauge_;
   std::map<kafka::topic_partition, owned> owned_;
   std::unordered_map<std::string, std::int32_t> symbol_partition_;
   std::deque<kafka::offset_map> inflight_offsets_;
   std::size_t inflight_ = 0;
   bool dirty_ = false;
-  bool paused_ = false;
+
   bool broken_ = false;
   std::string failure_;
   clock_type::time_point oldest_{};

@@ -32,13 +32,11 @@ local_processor(processor_actor::stateful_pointer<local_processor_state> self,
     req.output = std::move(s.pending);
     s.pending.clear();
     ++s.inflight;
-    processor_metrics::get().batch_started(req.output.rows.size());
     self->request(sink, caf::infinite, std::move(req))
       .then(
         [=](const engine::commit_reply& r) {
           auto& s = self->state;
           --s.inflight;
-          processor_metrics::get().batch_committed(r);
           if (!r.ok) {
             log::error("processor", "commit_failed", {{"reason", r.error}});
             self->quit(caf::make_error(caf::sec::runtime_error, r.error));

@@ -240,7 +240,7 @@ progress_line::progress_line()
   : tty_(::isatty(STDERR_FILENO) == 1)
   , start_(std::chrono::steady_clock::now())
   , rows_at_start_(metrics::registry::global()
-                     .counter("finstream_rows_written_total", "indicator rows committed to PostgreSQL")
+                     .counter("finstream_pg_rows_written_total", "technical_indicators rows inserted or changed by the sink")
                      .value()) {
 }
 
@@ -248,7 +248,7 @@ void progress_line::update(const engine::manager_progress& p) {
   if (!tty_)
     return;
   auto rows = metrics::registry::global()
-                .counter("finstream_rows_written_total", "indicator rows committed to PostgreSQL")
+                .counter("finstream_pg_rows_written_total", "technical_indicators rows inserted or changed by the sink")
                 .value()
               - rows_at_start_;
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();

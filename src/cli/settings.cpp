@@ -58,7 +58,8 @@ const std::vector<option_def>& option_table() {
     {"manager.schedule", "--schedule", "17:30",
      "daily planning time (HH:MM) in manager.timezone, after the market close"},
     {"manager.timezone", "", "America/New_York", "time zone of the schedule and of 'last closed day'"},
-    {"manager.poll_ms", "", "500", "how often the manager checks progress and leadership"},
+    {"manager.poll_ms", "--manager-poll-ms", "500",
+     "how often the manager checks progress and leadership (ms)"},
     // local mode
     {"local.data_dir", "--data-dir", "./.finstream",
      "where `finstream local` keeps its private PostgreSQL (without --pg)"},

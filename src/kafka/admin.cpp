@@ -200,6 +200,49 @@ std::optional<int> admin::partition_count(const std::string& topic,
   return st.partitions;
 }
 
+void admin::delete_topics(const std::vector<std::string>& topics, std::chrono::milliseconds timeout) {
+  if (topics.empty()) return;
+  char errstr[512];
+  std::vector<rd_kafka_DeleteTopic_t*> items;
+  for (const auto& t : topics) items.push_back(rd_kafka_DeleteTopic_new(t.c_str()));
+  struct owner {
+    std::vector<rd_kafka_DeleteTopic_t*>& v;
+    ~owner() { rd_kafka_DeleteTopic_destroy_array(v.data(), v.size()); }
+  } own{items};
+  rd_kafka_t* rk = impl_->handle->c_ptr();
+  std::unique_ptr<rd_kafka_AdminOptions_t, options_deleter> opts{
+      rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS)};
+  const int budget = static_cast<int>(timeout.count());
+  if (rd_kafka_AdminOptions_set_operation_timeout(opts.get(), budget, errstr, sizeof errstr) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR ||
+      rd_kafka_AdminOptions_set_request_timeout(opts.get(), budget, errstr, sizeof errstr) !=
+          RD_KAFKA_RESP_ERR_NO_ERROR)
+    throw error(std::string{"kafka admin: bad timeout: "} + errstr);
+  std::unique_ptr<rd_kafka_queue_t, queue_deleter> queue{rd_kafka_queue_new(rk)};
+  rd_kafka_DeleteTopics(rk, items.data(), items.size(), opts.get(), queue.get());
+  std::unique_ptr<rd_kafka_event_t, event_deleter> ev{rd_kafka_queue_poll(queue.get(), budget + 5000)};
+  if (!ev) throw error("kafka admin: no DeleteTopics result", RdKafka::ERR__TIMED_OUT);
+  if (rd_kafka_resp_err_t e = rd_kafka_event_error(ev.get()); e != RD_KAFKA_RESP_ERR_NO_ERROR)
+    throw error(std::string{"kafka admin: DeleteTopics failed: "} + rd_kafka_event_error_string(ev.get()),
+                e);
+  const rd_kafka_DeleteTopics_result_t* res = rd_kafka_event_DeleteTopics_result(ev.get());
+  if (!res) throw error("kafka admin: unexpected event type for DeleteTopics");
+  size_t n = 0;
+  const rd_kafka_topic_result_t** results = rd_kafka_DeleteTopics_result_topics(res, &n);
+  for (size_t i = 0; i < n; ++i) {
+    auto code = static_cast<RdKafka::ErrorCode>(rd_kafka_topic_result_error(results[i]));
+    switch (code) {
+    case RdKafka::ERR_NO_ERROR:
+    case RdKafka::ERR_UNKNOWN_TOPIC_OR_PART:
+      break;
+    default:
+      throw error(std::string{"kafka admin: cannot delete topic '"} +
+                      rd_kafka_topic_result_name(results[i]) + "': " + detail::describe(code),
+                  code);
+    }
+  }
+}
+
 std::vector<topic_info> admin::ensure_topics(const std::vector<topic_spec>& specs,
                                              std::chrono::milliseconds timeout) {
   const auto deadline = clock::now() + timeout;

@@ -54,6 +54,11 @@ public:
   std::optional<int> partition_count(const std::string& topic,
                                      std::chrono::milliseconds timeout = std::chrono::seconds{10});
 
+  /// Deletes `topics` (scratch topics of benchmarks and tests). A topic that does not exist is not
+  /// an error. Throws kafka::error on any other failure or when `timeout` passes.
+  void delete_topics(const std::vector<std::string>& topics,
+                     std::chrono::milliseconds timeout = std::chrono::seconds{30});
+
 private:
   struct impl;
   std::unique_ptr<impl> impl_;

