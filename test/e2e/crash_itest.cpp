@@ -94,8 +94,14 @@ TEST_CASE("poison: malformed messages on either topic land in the dead-letter to
   {
     // Topics exist before the pipeline starts so that the poison is the first thing it reads.
     kafka::admin admin{kc};
-    admin.ensure_topics({{k.task_topic, 6}, {k.data_topic, 6}, {k.task_topic + ".dlq", 6},
-                         {k.data_topic + ".dlq", 6}});
+    std::vector<kafka::topic_spec> specs;
+    for (const auto& t : {k.task_topic, k.data_topic, k.task_topic + ".dlq", k.data_topic + ".dlq"}) {
+      kafka::topic_spec spec;
+      spec.name = t;
+      spec.partitions = 6;
+      specs.push_back(spec);
+    }
+    admin.ensure_topics(specs);
     kafka::producer producer{kc};
     producer.produce(k.task_topic, "S000", "{\"v\":1,\"symbol\":");           // truncated JSON
     producer.produce(k.data_topic, "S001", "not json at all");                // garbage

@@ -105,7 +105,7 @@ TEST_CASE("delete_topics removes topics and ignores missing ones", "[kafka][admi
   c.bootstrap_servers = finstream::test::kafka_bootstrap();
   finstream::kafka::admin a{c};
   auto name = finstream::test::unique_name("delete_me");
-  a.ensure_topics({{name, 2}});
+  a.ensure_topics({{name, 2, -1, {}}});
   REQUIRE(a.partition_count(name) == 2);
   a.delete_topics({name, name + "_never_created"});
   bool gone = false;
