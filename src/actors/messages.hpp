@@ -41,7 +41,7 @@ typename Inspector::result_type inspect(Inspector& f, fetch_task& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, bar_batch& x) {
   return f(caf::meta::type_name("bar_batch"), x.task_id, x.symbol, x.from, x.to, x.seq, x.last,
-           x.bars, x.splits, x.dividends, x.error, x.permanent);
+           x.complete_through, x.bars, x.splits, x.dividends, x.error, x.permanent);
 }
 
 template <class Inspector>

@@ -138,7 +138,7 @@ struct runtime::impl {
       std::vector<kafka::topic_spec> specs;
       for (const auto& t : {k.task_topic, k.data_topic, k.task_topic + k.dlq_suffix,
                             k.data_topic + k.dlq_suffix})
-        specs.push_back({t, k.partitions, k.replication_factor});
+        specs.push_back({t, k.partitions, k.replication_factor, {}});
       admin.ensure_topics(specs);
     }
     producer = std::make_shared<kafka::producer>(k.client);

@@ -69,6 +69,10 @@ struct instrument_meta {
 struct bar_series {
   std::string symbol;
   instrument_meta meta;
+  /// The last date the source vouches for: every session up to it is closed and final. Later
+  /// dates of the requested range (today's session still open, a day not generated yet) must be
+  /// asked again later. 0 = the whole requested range is final.
+  day_t complete_through = 0;
   std::vector<bar> bars;
   std::vector<split_event> splits;
   std::vector<dividend_event> dividends;

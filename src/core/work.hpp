@@ -29,6 +29,9 @@ struct bar_batch {
   day_t to = 0;
   std::uint32_t seq = 0;
   bool last = true;
+  /// The last date the fetch is final through (<= to): what the task completes in symbol_state.
+  /// Later dates of [from, to] are fetched again by a later task. Set on every chunk.
+  day_t complete_through = 0;
   std::vector<bar> bars;
   std::vector<split_event> splits;       // events inside [from, to] (sent with chunk 0)
   std::vector<dividend_event> dividends; // idem

@@ -32,6 +32,11 @@ std::vector<fetch_task> plan_tasks(const plan_input& in, const std::vector<symbo
     auto range = missing_range(st, in.from, in.to);
     if (!range)
       continue;
+    // Its last task already asked up to this target and the source vouched for less (a session
+    // not closed yet): ask again when the target moves (the next daily run), not at every tick.
+    if (st != nullptr && st->status == "done" && st->planned_to >= in.to && range->first > in.from
+        && st->planned_from <= range->first)
+      continue;
     if (st != nullptr && st->status == "failed" && st->planned_from == range->first
         && st->planned_to == range->second) {
       if (st->permanent || st->attempts >= opts.max_attempts)

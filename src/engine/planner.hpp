@@ -34,7 +34,9 @@ struct planner_options {
 /// One planning pass. Pure: the same inputs give the same tasks (ids include `epoch`).
 /// - a symbol never fetched gets [from, to];
 /// - a done symbol gets what is missing: [from, to] when from < first_date (one task, the middle is
-///   deduplicated downstream), else [last_date + 1, to]; nothing when it covers [from, to];
+///   deduplicated downstream), else [last_date + 1, to]; nothing when it covers [from, to], nor
+///   when its last task already asked up to `to` (its source was final only through an earlier
+///   date, e.g. today's session still open: asked again once the target moves);
 /// - a planned symbol is re-planned unless its task is in `in_flight` (published by this leader);
 /// - a failed symbol: permanent → only when its range would change; transient → after a backoff,
 ///   at most max_attempts times per range.

@@ -116,8 +116,12 @@ void symbol_processor::process(const bar_batch& batch, pending_output& out) {
   ctx.cp.indicator_state = ctx.set.save();
   out.checkpoints[batch.symbol] = ctx.cp.encode();
   ctx.dirty = true;
-  if (batch.last)
-    out.outcomes.push_back({batch.symbol, batch.task_id, batch.from, batch.to, true, false, {}});
+  if (batch.last) {
+    // The task completes through the last date its source vouched for (a session still open
+    // today is fetched again by a later task).
+    day_t through = batch.complete_through != 0 ? std::min(batch.complete_through, batch.to) : batch.to;
+    out.outcomes.push_back({batch.symbol, batch.task_id, batch.from, through, true, false, {}});
+  }
 }
 
 void symbol_processor::recompute(const std::string& symbol, context& ctx, const bar_batch& batch,

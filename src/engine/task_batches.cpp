@@ -22,16 +22,20 @@ std::vector<bar_batch> make_batches(const fetch_task& task, fetch_result result,
   if (auto* err = std::get_if<fetch_error>(&result)) {
     auto b = head();
     b.last = true;
+    b.complete_through = task.from - 1;
     b.error = err->reason.empty() ? to_string(err->kind) : err->reason;
     b.permanent = is_permanent(err->kind);
     out.push_back(std::move(b));
     return out;
   }
   auto& series = std::get<bar_series>(result);
+  const day_t through = series.complete_through != 0 ? std::min(series.complete_through, task.to)
+                                                      : task.to;
   std::size_t n = series.bars.size();
   std::size_t i = 0;
   do {
     auto b = head();
+    b.complete_through = through;
     std::size_t end = std::min(n, i + max_bars);
     b.bars.assign(series.bars.begin() + static_cast<std::ptrdiff_t>(i),
                   series.bars.begin() + static_cast<std::ptrdiff_t>(end));

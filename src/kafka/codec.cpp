@@ -272,6 +272,8 @@ void encode(const bar_batch& b, std::string& out) {
   put_raw(out, ",\"seq\":");
   put_int(out, b.seq);
   put_raw(out, b.last ? ",\"last\":true" : ",\"last\":false");
+  put_raw(out, ",\"through\":");
+  put_date(out, b.complete_through);
   put_raw(out, ",\"bars\":[");
   for (std::size_t i = 0; i < b.bars.size(); ++i) {
     const bar& x = b.bars[i];
@@ -340,6 +342,9 @@ decoded<bar_batch> decode_bar_batch(std::string_view json) {
     if (seq > std::numeric_limits<std::uint32_t>::max()) fail("field 'seq' is out of range");
     b.seq = static_cast<std::uint32_t>(seq);
     b.last = as_bool(field(obj, "last"), top("last"));
+    // Optional: a batch without it is final through its task's `to`.
+    if (element through; !obj["through"].get(through))
+      b.complete_through = as_date(through, top("through"));
 
     std::size_t i = 0;
     array bars = as_array(field(obj, "bars"), top("bars"));

@@ -146,6 +146,8 @@ fetch_result synthetic_source::fetch(const std::string& symbol, day_t from, day_
   bar_series out;
   out.symbol = symbol;
   out.meta = all.meta;
+  // Today's session (UTC) is not generated yet: the range is final only through yesterday.
+  out.complete_through = std::min(to, static_cast<day_t>(today_utc() - 1));
   auto first = std::lower_bound(all.bars.begin(), all.bars.end(), from,
                                 [](const bar& b, day_t d) { return b.date < d; });
   auto last = std::upper_bound(all.bars.begin(), all.bars.end(), to,

@@ -639,6 +639,7 @@ fetch_result yahoo_source::fetch(const std::string& symbol, day_t from, day_t to
       s.splits.erase(std::remove_if(s.splits.begin(), s.splits.end(), outside), s.splits.end());
       s.dividends.erase(std::remove_if(s.dividends.begin(), s.dividends.end(), outside),
                         s.dividends.end());
+      s.complete_through = last_day;
       outcome_counter("ok").inc();
       return std::move(s);
     }

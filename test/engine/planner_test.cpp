@@ -104,3 +104,16 @@ TEST_CASE("an empty range plans nothing") {
   in.from = d("2021-01-01");
   CHECK(plan_tasks(in, {}).empty());
 }
+
+TEST_CASE("a task completed short of its range (session not closed) waits for the target to move") {
+  auto st = done("AAPL", "2020-01-01", "2020-12-30");
+  st.planned_from = d("2020-07-01");
+  st.planned_to = d("2020-12-31");
+  auto in = input({"AAPL"});
+  CHECK(plan_tasks(in, {st}).empty());
+  in.to = d("2021-01-04"); // the next daily run
+  auto tasks = plan_tasks(in, {st});
+  REQUIRE(tasks.size() == 1);
+  CHECK(tasks[0].from == d("2020-12-31"));
+  CHECK(tasks[0].to == d("2021-01-04"));
+}

@@ -206,3 +206,15 @@ TEST_CASE("the symbol cache is bounded and evicts only committed states") {
   store.commit(out, indicators::indicator_set::algorithm_version);
   require_same_rows(whole, store, "A");
 }
+
+TEST_CASE("a task completes only through the date its source vouched for") {
+  test::memory_history_store store;
+  symbol_processor proc{indicators::indicator_set::default_set(), store};
+  auto b = batch_of("AAPL", walk(10000, 10, 2));
+  b.to = 10010;
+  b.complete_through = 10009;
+  pending_output out;
+  proc.process(b, out);
+  REQUIRE(out.outcomes.size() == 1);
+  CHECK(out.outcomes[0].to == 10009);
+}

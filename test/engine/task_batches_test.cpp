@@ -61,3 +61,13 @@ TEST_CASE("an empty result is one closing batch, a failure carries its reason an
   err.kind = fetch_error_kind::throttled;
   CHECK_FALSE(make_batches(task(), err, 10)[0].permanent);
 }
+
+TEST_CASE("batches carry how far the source vouched for the range") {
+  bar_series s;
+  s.complete_through = 150;
+  CHECK(make_batches(task(), s, 10)[0].complete_through == 150);
+  s.complete_through = 0; // the whole range
+  CHECK(make_batches(task(), s, 10)[0].complete_through == 200);
+  s.complete_through = 999; // never beyond the task
+  CHECK(make_batches(task(), s, 10)[0].complete_through == 200);
+}

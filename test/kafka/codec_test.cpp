@@ -349,3 +349,18 @@ TEST_CASE("garbled messages never crash and what decodes satisfies the invariant
   CHECK(rejected > 0);
   CHECK(accepted > 0); // digit edits inside prices keep many messages valid
 }
+
+TEST_CASE("complete_through round-trips and is optional on input") {
+  auto b = sample_batch();
+  b.complete_through = b.to - 3;
+  auto d = decode_bar_batch(encode(b));
+  REQUIRE(d.ok());
+  CHECK(d.value().complete_through == b.to - 3);
+  std::string json =
+      R"({"v":1,"type":"bar_batch","task_id":"x","symbol":"MSFT","from":"2021-01-01",)"
+      R"("to":"2021-01-31","seq":0,"last":true,"bars":[],"splits":[],"dividends":[],)"
+      R"("error":"","permanent":false})";
+  auto old = decode_bar_batch(json);
+  REQUIRE(old.ok());
+  CHECK(old.value().complete_through == 0);
+}

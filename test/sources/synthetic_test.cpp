@@ -191,3 +191,15 @@ TEST_CASE("synthetic_symbols: distinct valid symbols", "[synthetic]") {
   CHECK(s.front() == "S00000");
   CHECK(synthetic_symbols(200000).back() == "S199999");
 }
+
+TEST_CASE("synthetic: the range is final only through yesterday (UTC)") {
+  finstream::synthetic_source src;
+  auto today = finstream::today_utc();
+  auto r = src.fetch("AAPL", today - 30, today + 5);
+  auto& s = std::get<finstream::bar_series>(r);
+  CHECK(s.complete_through == today - 1);
+  for (const auto& b : s.bars)
+    CHECK(b.date < today);
+  auto past = std::get<finstream::bar_series>(src.fetch("AAPL", today - 30, today - 10));
+  CHECK(past.complete_through == today - 10);
+}
