@@ -14,17 +14,18 @@ struct verb {
 };
 
 const verb verbs[] = {
-  {"local", finstream::cli::run_local,
-   "every role in one process, in-process messaging, own PostgreSQL unless --pg"},
-  {"run", finstream::cli::run_run,
-   "host manager/agent/processor actors (--roles) bound together through Kafka"},
-  {"indicators", finstream::cli::run_indicators,
-   "compute indicators over a bar file (Yahoo JSON, yfinance CSV, plain CSV)"},
-  {"fetch", finstream::cli::run_fetch, "download daily bars (Yahoo, CSV directory, synthetic) to CSV"},
-  {"migrate", finstream::cli::run_migrate, "create or upgrade the PostgreSQL schema"},
-  {"backfill", finstream::cli::run_backfill,
-   "ask a running deployment's manager to (re)fetch a range"},
-  {"bench", finstream::cli::run_bench, "benchmarks: indicators, sink, e2e"},
+    {"local", finstream::cli::run_local,
+     "every role in one process, in-process messaging, own PostgreSQL unless --pg"},
+    {"run", finstream::cli::run_run,
+     "host manager/agent/processor actors (--roles) bound together through Kafka"},
+    {"indicators", finstream::cli::run_indicators,
+     "compute indicators over a bar file (Yahoo JSON, yfinance CSV, plain CSV)"},
+    {"fetch", finstream::cli::run_fetch,
+     "download daily bars (Yahoo, CSV directory, synthetic) to CSV"},
+    {"migrate", finstream::cli::run_migrate, "create or upgrade the PostgreSQL schema"},
+    {"backfill", finstream::cli::run_backfill,
+     "ask a running deployment's manager to (re)fetch a range"},
+    {"bench", finstream::cli::run_bench, "benchmarks: indicators, sink, e2e"},
 };
 
 void usage(std::FILE* out) {
@@ -45,7 +46,8 @@ int main(int argc, char** argv) {
     usage(stderr);
     return finstream::cli::exit_usage;
   }
-  if (!std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "help")) {
+  if (!std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
+      !std::strcmp(argv[1], "help")) {
     usage(stdout);
     return finstream::cli::exit_ok;
   }

@@ -26,8 +26,7 @@ bool publish(kafka::producer& p, const kafka_agent_config& cfg, std::vector<bar_
     kafka::encode(b, buf);
     p.produce(cfg.data_topic, b.symbol, buf, {}, tracker);
   }
-  if (p.wait(*tracker, delivery_timeout))
-    return true;
+  if (p.wait(*tracker, delivery_timeout)) return true;
   log::warn("agent", "publish_failed", {{"reason", tracker->first_error()}});
   return false;
 }
@@ -45,16 +44,14 @@ void kafka_agent(caf::blocking_actor* self, kafka_agent_config cfg) {
       while (running) {
         self->receive([&](stop_atom) { running = false; },
                       caf::after(std::chrono::milliseconds{0}) >> [] {});
-        if (!running)
-          break;
+        if (!running) break;
         for (auto& r : consumer.poll(1, std::chrono::milliseconds{200})) {
           kafka::offset_map next{{r.where(), r.offset + 1}};
           auto task = kafka::decode_fetch_task(r.value);
           if (!task) {
             auto tracker = std::make_shared<kafka::delivery_tracker>();
             dlq.publish(r, task.error(), tracker);
-            if (cfg.producer->wait(*tracker, delivery_timeout))
-              consumer.commit_sync(next);
+            if (cfg.producer->wait(*tracker, delivery_timeout)) consumer.commit_sync(next);
             continue;
           }
           const auto& t = task.value();

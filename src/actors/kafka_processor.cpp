@@ -35,14 +35,13 @@ class session : public kafka::rebalance_listener {
 public:
   session(caf::blocking_actor* self, kafka_processor_config& cfg, pg_history_store& store,
           bool& running)
-    : self_(self)
-    , cfg_(cfg)
-    , store_(store)
-    , running_(running)
-    , proc_(cfg.indicators, store, cfg.options.max_cached)
-    , dlq_(*cfg.producer, {}, cfg.dlq_suffix)
-    , consumer_(cfg.kafka, cfg.group, this) {
-  }
+      : self_(self)
+      , cfg_(cfg)
+      , store_(store)
+      , running_(running)
+      , proc_(cfg.indicators, store, cfg.options.max_cached)
+      , dlq_(*cfg.producer, {}, cfg.dlq_suffix)
+      , consumer_(cfg.kafka, cfg.group, this) {}
 
   ~session() override { broken_ = true; }
 
@@ -50,18 +49,15 @@ public:
     consumer_.subscribe({cfg_.topic});
     while (running_) {
       drain_mailbox();
-      if (!running_)
-        break;
+      if (!running_) break;
       for (auto& r : consumer_.poll(max_poll_records, std::chrono::milliseconds{100})) {
         handle(r);
         // Bounded memory: never more than one batch's rows (plus one record's) pending.
-        if (pending_.rows.size() >= cfg_.options.batch_rows)
-          make_room_and_flush();
+        if (pending_.rows.size() >= cfg_.options.batch_rows) make_room_and_flush();
       }
-      bool due = pending_.rows.size() >= cfg_.options.batch_rows
-                 || (dirty_ && clock_type::now() - oldest_ >= cfg_.options.batch_time);
-      if (due && inflight_ < cfg_.options.max_inflight)
-        flush();
+      bool due = pending_.rows.size() >= cfg_.options.batch_rows ||
+                 (dirty_ && clock_type::now() - oldest_ >= cfg_.options.batch_time);
+      if (due && inflight_ < cfg_.options.max_inflight) flush();
     }
     flush();
     await_all();
@@ -87,9 +83,9 @@ public:
       }
       consumer_.resume_all();
       log::info("processor", "resumed",
-                {{"paused_ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                                 clock_type::now() - since)
-                                 .count()}});
+                {{"paused_ms",
+                  std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - since)
+                      .count()}});
     }
     while (inflight_ >= cfg_.options.max_inflight)
       await_one();
@@ -131,8 +127,9 @@ public:
     for (const auto& tp : parts)
       owned_.erase(tp);
     for (auto it = symbol_partition_.begin(); it != symbol_partition_.end();) {
-      bool gone = std::any_of(parts.begin(), parts.end(),
-                              [&](const kafka::topic_partition& tp) { return tp.partition == it->second; });
+      bool gone = std::any_of(parts.begin(), parts.end(), [&](const kafka::topic_partition& tp) {
+        return tp.partition == it->second;
+      });
       if (gone) {
         proc_.evict(it->first);
         it = symbol_partition_.erase(it);
@@ -153,22 +150,27 @@ private:
   void drain_mailbox() {
     for (bool more = true; more;) {
       more = false;
-      self_->receive([&](stop_atom) { running_ = false; more = true; },
-                     [&](const engine::commit_reply& r) { on_reply(r); more = true; },
-                     caf::after(std::chrono::milliseconds{0}) >> [] {});
+      self_->receive(
+          [&](stop_atom) {
+            running_ = false;
+            more = true;
+          },
+          [&](const engine::commit_reply& r) {
+            on_reply(r);
+            more = true;
+          },
+          caf::after(std::chrono::milliseconds{0}) >> [] {});
       rethrow();
     }
   }
 
   void handle(kafka::record& r) {
     auto it = owned_.find(r.where());
-    if (it == owned_.end())
-      return; // not (or no longer) ours: its owner processes it
+    if (it == owned_.end()) return; // not (or no longer) ours: its owner processes it
     mark_dirty();
     auto decoded = kafka::decode_bar_batch(r.value);
     if (!decoded) {
-      if (!dlq_tracker_)
-        dlq_tracker_ = std::make_shared<kafka::delivery_tracker>();
+      if (!dlq_tracker_) dlq_tracker_ = std::make_shared<kafka::delivery_tracker>();
       dlq_.publish(r, decoded.error(), dlq_tracker_);
       it->second.position = r.offset + 1;
       return;
@@ -192,8 +194,7 @@ private:
   }
 
   void flush() {
-    if (!dirty_)
-      return;
+    if (!dirty_) return;
     if (dlq_tracker_) {
       // A dead letter must be stored before the offset that skips its message is committed.
       if (!cfg_.producer->wait(*dlq_tracker_, std::chrono::seconds{60}))
@@ -204,8 +205,7 @@ private:
     req.group = cfg_.group;
     kafka::offset_map kafka_offsets;
     for (auto& [tp, o] : owned_) {
-      if (o.position < 0 || o.position == o.stored)
-        continue;
+      if (o.position < 0 || o.position == o.stored) continue;
       req.offsets.push_back({tp.topic, tp.partition, o.epoch, o.stored, o.position});
       kafka_offsets[tp] = o.position;
       o.stored = o.position; // optimistic: the next commit chains on this one
@@ -213,8 +213,7 @@ private:
     req.output = std::move(pending_);
     pending_.clear();
     dirty_ = false;
-    if (req.output.empty() && req.offsets.empty())
-      return;
+    if (req.output.empty() && req.offsets.empty()) return;
     inflight_offsets_.push_back(std::move(kafka_offsets));
     ++inflight_;
     self_->send(cfg_.sink, std::move(req));
@@ -234,16 +233,19 @@ private:
   bool await_one_for(std::chrono::milliseconds timeout) {
     auto deadline = clock_type::now() + timeout;
     for (;;) {
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
-      if (left.count() <= 0)
-        return false;
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - clock_type::now());
+      if (left.count() <= 0) return false;
       bool answered = false;
-      self_->receive([&](const engine::commit_reply& r) { on_reply(r); answered = true; },
-                     [&](stop_atom) { running_ = false; }, // honoured once this commit is in
-                     caf::after(left) >> [] {});
+      self_->receive(
+          [&](const engine::commit_reply& r) {
+            on_reply(r);
+            answered = true;
+          },
+          [&](stop_atom) { running_ = false; }, // honoured once this commit is in
+          caf::after(left) >> [] {});
       rethrow();
-      if (answered)
-        return true;
+      if (answered) return true;
     }
   }
 
@@ -252,10 +254,8 @@ private:
     auto offsets = std::move(inflight_offsets_.front());
     inflight_offsets_.pop_front();
     if (r.ok) {
-      if (!offsets.empty())
-        consumer_.commit_async(offsets);
-      if (inflight_ == 0 && pending_.empty())
-        proc_.committed();
+      if (!offsets.empty()) consumer_.commit_async(offsets);
+      if (inflight_ == 0 && pending_.empty()) proc_.committed();
       return;
     }
     // Thrown after receive() returns: CAF's handlers should not unwind through the mailbox.
@@ -304,8 +304,7 @@ void kafka_processor(caf::blocking_actor* self, kafka_processor_config cfg) {
       s->run();
     } catch (const std::exception& e) {
       log::error("processor", "processor_session_failed", {{"reason", e.what()}});
-      if (s)
-        s->abandon();
+      if (s) s->abandon();
       s.reset();
       if (running)
         self->receive([&](stop_atom) { running = false; },

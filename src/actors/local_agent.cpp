@@ -3,8 +3,8 @@
 
 #include "core/log.hpp"
 
-#include "engine/task_batches.hpp"
 #include "engine/fetch_metrics.hpp"
+#include "engine/task_batches.hpp"
 
 namespace finstream::actors {
 
@@ -29,42 +29,42 @@ agent_actor::behavior_type local_agent(agent_actor::stateful_pointer<local_agent
     const auto& b = out.front();
     auto p = cfg.processors[processor_index(b.symbol, cfg.processors.size())];
     self->request(p, caf::infinite, b)
-      .then(
-        [=](bool) {
-          self->state.outbox.pop_front();
-          self->state.send_next();
-        },
-        [=](const caf::error& e) {
-          log::error("agent", "handoff_failed", {{"reason", caf::to_string(e)}});
-          self->quit(e);
-        });
+        .then(
+            [=](bool) {
+              self->state.outbox.pop_front();
+              self->state.send_next();
+            },
+            [=](const caf::error& e) {
+              log::error("agent", "handoff_failed", {{"reason", caf::to_string(e)}});
+              self->quit(e);
+            });
   };
   return {
-    [=](next_atom) {
-      if (!self->state.outbox.empty()) {
-        self->state.send_next();
-        return;
-      }
-      self->request(cfg.manager, caf::infinite, get_task_atom_v)
-        .then(
-          [=](const std::vector<fetch_task>& got) {
-            if (got.empty()) {
-              self->delayed_send(self, cfg.idle_wait, next_atom_v);
-              return;
-            }
-            const auto* t = &got.front();
-            auto result = self->state.src->fetch(t->symbol, t->from, t->to);
-            engine::record_fetch(*t, result, self->state.src->kind());
-            auto batches = engine::make_batches(*t, std::move(result), cfg.batch_bars);
-            self->state.outbox.assign(std::make_move_iterator(batches.begin()),
-                                      std::make_move_iterator(batches.end()));
-            self->state.send_next();
-          },
-          [=](const caf::error& e) {
-            log::warn("agent", "get_task_failed", {{"reason", caf::to_string(e)}});
-            self->delayed_send(self, cfg.idle_wait, next_atom_v);
-          });
-    },
+      [=](next_atom) {
+        if (!self->state.outbox.empty()) {
+          self->state.send_next();
+          return;
+        }
+        self->request(cfg.manager, caf::infinite, get_task_atom_v)
+            .then(
+                [=](const std::vector<fetch_task>& got) {
+                  if (got.empty()) {
+                    self->delayed_send(self, cfg.idle_wait, next_atom_v);
+                    return;
+                  }
+                  const auto* t = &got.front();
+                  auto result = self->state.src->fetch(t->symbol, t->from, t->to);
+                  engine::record_fetch(*t, result, self->state.src->kind());
+                  auto batches = engine::make_batches(*t, std::move(result), cfg.batch_bars);
+                  self->state.outbox.assign(std::make_move_iterator(batches.begin()),
+                                            std::make_move_iterator(batches.end()));
+                  self->state.send_next();
+                },
+                [=](const caf::error& e) {
+                  log::warn("agent", "get_task_failed", {{"reason", caf::to_string(e)}});
+                  self->delayed_send(self, cfg.idle_wait, next_atom_v);
+                });
+      },
   };
 }
 

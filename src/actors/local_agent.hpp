@@ -14,7 +14,8 @@ namespace finstream::actors {
 
 struct local_agent_config {
   manager_actor manager;
-  std::vector<processor_actor> processors; // a symbol always goes to the same one (order per symbol)
+  std::vector<processor_actor>
+      processors; // a symbol always goes to the same one (order per symbol)
   std::function<std::unique_ptr<source>()> make_source;
   std::size_t batch_bars = 1000;
   std::chrono::milliseconds idle_wait{100};

@@ -12,8 +12,8 @@ local_processor(processor_actor::stateful_pointer<local_processor_state> self,
                 local_processor_config cfg) {
   auto& st = self->state;
   st.store = cfg.store;
-  st.proc = std::make_unique<engine::symbol_processor>(cfg.indicators, *st.store,
-                                                        cfg.options.max_cached);
+  st.proc =
+      std::make_unique<engine::symbol_processor>(cfg.indicators, *st.store, cfg.options.max_cached);
   auto opts = cfg.options;
   auto sink = cfg.sink;
   auto done_flushing = [=] {
@@ -26,32 +26,30 @@ local_processor(processor_actor::stateful_pointer<local_processor_state> self,
   };
   st.flush = [self, sink, done_flushing] {
     auto& s = self->state;
-    if (s.pending.empty())
-      return;
+    if (s.pending.empty()) return;
     engine::commit_request req;
     req.output = std::move(s.pending);
     s.pending.clear();
     ++s.inflight;
     self->request(sink, caf::infinite, std::move(req))
-      .then(
-        [=](const engine::commit_reply& r) {
-          auto& s = self->state;
-          --s.inflight;
-          if (!r.ok) {
-            log::error("processor", "commit_failed", {{"reason", r.error}});
-            self->quit(caf::make_error(caf::sec::runtime_error, r.error));
-            return;
-          }
-          // States may be evicted only when nothing of theirs is uncommitted.
-          if (s.inflight == 0 && s.pending.empty())
-            s.proc->committed();
-          s.drain();
-          done_flushing();
-        },
-        [=](const caf::error& e) {
-          log::error("processor", "commit_failed", {{"reason", caf::to_string(e)}});
-          self->quit(e);
-        });
+        .then(
+            [=](const engine::commit_reply& r) {
+              auto& s = self->state;
+              --s.inflight;
+              if (!r.ok) {
+                log::error("processor", "commit_failed", {{"reason", r.error}});
+                self->quit(caf::make_error(caf::sec::runtime_error, r.error));
+                return;
+              }
+              // States may be evicted only when nothing of theirs is uncommitted.
+              if (s.inflight == 0 && s.pending.empty()) s.proc->committed();
+              s.drain();
+              done_flushing();
+            },
+            [=](const caf::error& e) {
+              log::error("processor", "commit_failed", {{"reason", caf::to_string(e)}});
+              self->quit(e);
+            });
   };
   st.drain = [self, opts] {
     auto& s = self->state;
@@ -66,8 +64,7 @@ local_processor(processor_actor::stateful_pointer<local_processor_state> self,
       processor_metrics::get().bars_consumed(batch.bars.size());
       rp.deliver(true);
       s.waiting.pop_front();
-      if (s.pending.rows.size() >= opts.batch_rows)
-        s.flush();
+      if (s.pending.rows.size() >= opts.batch_rows) s.flush();
     }
     if (!s.pending.empty() && !s.timer_armed) {
       s.timer_armed = true;
@@ -75,26 +72,25 @@ local_processor(processor_actor::stateful_pointer<local_processor_state> self,
     }
   };
   return {
-    [=](bar_batch& batch) {
-      auto rp = self->make_response_promise<bool>();
-      self->state.waiting.emplace_back(std::move(batch), rp);
-      self->state.drain();
-      return rp;
-    },
-    [=](caf::flush_atom) {
-      auto rp = self->make_response_promise<bool>();
-      self->state.flush_waiters.push_back(rp);
-      self->state.flush();
-      done_flushing();
-      return rp;
-    },
-    [=](caf::tick_atom) {
-      auto& s = self->state;
-      s.timer_armed = false;
-      if (s.inflight < opts.max_inflight)
-        s.flush();
-      s.drain();
-    },
+      [=](bar_batch& batch) {
+        auto rp = self->make_response_promise<bool>();
+        self->state.waiting.emplace_back(std::move(batch), rp);
+        self->state.drain();
+        return rp;
+      },
+      [=](caf::flush_atom) {
+        auto rp = self->make_response_promise<bool>();
+        self->state.flush_waiters.push_back(rp);
+        self->state.flush();
+        done_flushing();
+        return rp;
+      },
+      [=](caf::tick_atom) {
+        auto& s = self->state;
+        s.timer_armed = false;
+        if (s.inflight < opts.max_inflight) s.flush();
+        s.drain();
+      },
   };
 }
 

@@ -1,4 +1,5 @@
-// In-process processor actor: batches from agents → symbol_processor → commits through a sink actor.
+// In-process processor actor: batches from agents → symbol_processor → commits through a sink
+// actor.
 #pragma once
 
 #include <chrono>
@@ -14,10 +15,10 @@
 namespace finstream::actors {
 
 struct processor_options {
-  std::size_t batch_rows = 5000;              // commit when this many rows are pending...
-  std::chrono::milliseconds batch_time{200};  // ...or when the oldest pending row is this old
-  std::size_t max_inflight = 2;               // commits in flight before replies are withheld
-  std::size_t max_cached = 100000;            // symbol states kept in memory
+  std::size_t batch_rows = 5000;             // commit when this many rows are pending...
+  std::chrono::milliseconds batch_time{200}; // ...or when the oldest pending row is this old
+  std::size_t max_inflight = 2;              // commits in flight before replies are withheld
+  std::size_t max_cached = 100000;           // symbol states kept in memory
 };
 
 struct local_processor_config {

@@ -1,4 +1,5 @@
-// The manager actor: ticks manager_core, hands tasks to in-process agents or publishes them to Kafka.
+// The manager actor: ticks manager_core, hands tasks to in-process agents or publishes them to
+// Kafka.
 #pragma once
 
 #include <chrono>

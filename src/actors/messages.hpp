@@ -13,7 +13,8 @@
 #include "engine/commit.hpp"
 #include "engine/manager_core.hpp"
 
-// -- inspect() for every message type (CAF 0.17 inspector API) --------------------------------------
+// -- inspect() for every message type (CAF 0.17 inspector API)
+// --------------------------------------
 
 namespace finstream {
 
@@ -64,7 +65,8 @@ typename Inspector::result_type inspect(Inspector& f, pending_output& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, offset_commit& x) {
-  return f(caf::meta::type_name("offset_commit"), x.topic, x.partition, x.epoch, x.expected, x.next);
+  return f(caf::meta::type_name("offset_commit"), x.topic, x.partition, x.epoch, x.expected,
+           x.next);
 }
 
 template <class Inspector>
@@ -90,20 +92,20 @@ typename Inspector::result_type inspect(Inspector& f, manager_progress& x) {
 
 CAF_BEGIN_TYPE_ID_BLOCK(finstream, caf::first_custom_type_id)
 
-  CAF_ADD_TYPE_ID(finstream, (finstream::fetch_task))
-  CAF_ADD_TYPE_ID(finstream, (finstream::bar_batch))
-  CAF_ADD_TYPE_ID(finstream, (finstream::engine::task_outcome))
-  CAF_ADD_TYPE_ID(finstream, (std::vector<finstream::engine::task_outcome>))
-  CAF_ADD_TYPE_ID(finstream, (finstream::engine::commit_request))
-  CAF_ADD_TYPE_ID(finstream, (finstream::engine::commit_reply))
-  CAF_ADD_TYPE_ID(finstream, (finstream::engine::manager_progress))
-  CAF_ADD_TYPE_ID(finstream, (std::vector<finstream::fetch_task>))
+CAF_ADD_TYPE_ID(finstream, (finstream::fetch_task))
+CAF_ADD_TYPE_ID(finstream, (finstream::bar_batch))
+CAF_ADD_TYPE_ID(finstream, (finstream::engine::task_outcome))
+CAF_ADD_TYPE_ID(finstream, (std::vector<finstream::engine::task_outcome>))
+CAF_ADD_TYPE_ID(finstream, (finstream::engine::commit_request))
+CAF_ADD_TYPE_ID(finstream, (finstream::engine::commit_reply))
+CAF_ADD_TYPE_ID(finstream, (finstream::engine::manager_progress))
+CAF_ADD_TYPE_ID(finstream, (std::vector<finstream::fetch_task>))
 
-  CAF_ADD_ATOM(finstream, finstream::actors, get_task_atom, "get_task")
-  CAF_ADD_ATOM(finstream, finstream::actors, tasks_done_atom, "tasks_done")
-  CAF_ADD_ATOM(finstream, finstream::actors, progress_atom, "progress")
-  CAF_ADD_ATOM(finstream, finstream::actors, plan_atom, "plan")
-  CAF_ADD_ATOM(finstream, finstream::actors, next_atom, "next")
-  CAF_ADD_ATOM(finstream, finstream::actors, stop_atom, "stop")
+CAF_ADD_ATOM(finstream, finstream::actors, get_task_atom, "get_task")
+CAF_ADD_ATOM(finstream, finstream::actors, tasks_done_atom, "tasks_done")
+CAF_ADD_ATOM(finstream, finstream::actors, progress_atom, "progress")
+CAF_ADD_ATOM(finstream, finstream::actors, plan_atom, "plan")
+CAF_ADD_ATOM(finstream, finstream::actors, next_atom, "next")
+CAF_ADD_ATOM(finstream, finstream::actors, stop_atom, "stop")
 
 CAF_END_TYPE_ID_BLOCK(finstream)

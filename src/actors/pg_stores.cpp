@@ -9,14 +9,13 @@
 
 namespace finstream::actors {
 
-pg_history_store::pg_history_store(const std::string& dsn) : conn_(dsn) {
-}
+pg_history_store::pg_history_store(const std::string& dsn)
+    : conn_(dsn) {}
 
 std::optional<engine::stored_checkpoint>
 pg_history_store::load_checkpoint(const std::string& symbol) {
   auto rows = pg::load_symbol_state(conn_, {symbol});
-  if (rows.empty())
-    return std::nullopt;
+  if (rows.empty()) return std::nullopt;
   return engine::stored_checkpoint{static_cast<std::uint32_t>(rows.front().algo_version),
                                    std::move(rows.front().state)};
 }
@@ -25,19 +24,18 @@ std::vector<bar> pg_history_store::load_bars(const std::string& symbol) {
   return pg::load_bars(conn_, symbol);
 }
 
-std::vector<pg::partition_claim> pg_history_store::claim(const std::string& group,
-                                                         const std::string& topic,
-                                                         const std::vector<std::int32_t>& partitions) {
+std::vector<pg::partition_claim>
+pg_history_store::claim(const std::string& group, const std::string& topic,
+                        const std::vector<std::int32_t>& partitions) {
   return pg::claim_partitions(conn_, group, topic, partitions);
 }
 
 pg_plan_store::pg_plan_store(const std::string& dsn)
-  : conn_(dsn), lock_(dsn, "finstream.manager") {
-}
+    : conn_(dsn)
+    , lock_(dsn, "finstream.manager") {}
 
 bool pg_plan_store::try_lead() {
-  if (leading_ && lock_.is_held())
-    return true;
+  if (leading_ && lock_.is_held()) return true;
   leading_ = lock_.try_acquire();
   return leading_;
 }
@@ -109,16 +107,15 @@ pg::batch to_pg_batch(const engine::commit_request& req) {
     c.topic = o.topic;
     c.partition = o.partition;
     c.epoch = o.epoch;
-    if (o.expected >= 0)
-      c.expected_prev = o.expected;
+    if (o.expected >= 0) c.expected_prev = o.expected;
     c.next = o.next;
     b.offsets.push_back(std::move(c));
   }
   return b;
 }
 
-pg_batch_writer::pg_batch_writer(const std::string& dsn) : sink_(dsn) {
-}
+pg_batch_writer::pg_batch_writer(const std::string& dsn)
+    : sink_(dsn) {}
 
 engine::commit_reply pg_batch_writer::write(const engine::commit_request& request) {
   engine::commit_reply reply;
@@ -128,14 +125,14 @@ engine::commit_reply pg_batch_writer::write(const engine::commit_request& reques
     reply.rows = r.rows_written;
     reply.nulls = r.non_finite;
     switch (r.status) {
-      case pg::write_status::committed:
-      case pg::write_status::duplicate:
-        reply.ok = true;
-        break;
-      case pg::write_status::fenced:
-        reply.fenced = true;
-        reply.error = r.detail;
-        break;
+    case pg::write_status::committed:
+    case pg::write_status::duplicate:
+      reply.ok = true;
+      break;
+    case pg::write_status::fenced:
+      reply.fenced = true;
+      reply.error = r.detail;
+      break;
     }
   } catch (const std::exception& e) {
     reply.error = e.what();

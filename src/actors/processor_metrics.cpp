@@ -9,8 +9,7 @@ processor_metrics& processor_metrics::get() {
 }
 
 processor_metrics::processor_metrics()
-  : bars_consumed_(metrics::registry::global().counter("finstream_bars_consumed_total",
-                                                       "bars received by processors")) {
-}
+    : bars_consumed_(metrics::registry::global().counter("finstream_bars_consumed_total",
+                                                         "bars received by processors")) {}
 
 } // namespace finstream::actors

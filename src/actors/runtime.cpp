@@ -24,8 +24,7 @@ role_weights parse_roles(const std::string& text) {
     auto comma = text.find(',', pos);
     auto item = text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
     pos = comma == std::string::npos ? text.size() + 1 : comma + 1;
-    if (item.empty())
-      continue;
+    if (item.empty()) continue;
     auto eq = item.find('=');
     if (eq == std::string::npos)
       throw std::invalid_argument("--roles: '" + item + "' is not role=count");
@@ -34,8 +33,7 @@ role_weights parse_roles(const std::string& text) {
     try {
       std::size_t used = 0;
       n = std::stoi(item.substr(eq + 1), &used);
-      if (used != item.size() - eq - 1 || n < 0 || n > 256)
-        throw std::invalid_argument("");
+      if (used != item.size() - eq - 1 || n < 0 || n > 256) throw std::invalid_argument("");
     } catch (const std::exception&) {
       throw std::invalid_argument("--roles: count of '" + role + "' must be 0..256");
     }
@@ -46,8 +44,8 @@ role_weights parse_roles(const std::string& text) {
     else if (role == "processor")
       w.processors = n;
     else
-      throw std::invalid_argument("--roles: unknown role '" + role
-                                  + "' (known: manager, agent, processor)");
+      throw std::invalid_argument("--roles: unknown role '" + role +
+                                  "' (known: manager, agent, processor)");
   }
   return w;
 }
@@ -64,16 +62,15 @@ struct runtime::impl {
   std::vector<sink_actor> sinks;
   bool stopped = false;
 
-  explicit impl(runtime_config c) : cfg(std::move(c)) {
+  explicit impl(runtime_config c)
+      : cfg(std::move(c)) {
     add_message_types(sys_cfg);
-    if (cfg.worker_threads > 0)
-      sys_cfg.set("scheduler.max-threads", cfg.worker_threads);
+    if (cfg.worker_threads > 0) sys_cfg.set("scheduler.max-threads", cfg.worker_threads);
     sys_cfg.set("logger.console", caf::atom("none"));
     {
       pg::connection conn{cfg.dsn};
       auto m = pg::migrate(conn);
-      if (!m.applied.empty())
-        log::info("main", "migrated", {{"version", m.version}});
+      if (!m.applied.empty()) log::info("main", "migrated", {{"version", m.version}});
     }
     sys = std::make_unique<caf::actor_system>(sys_cfg);
     try {
@@ -107,8 +104,7 @@ struct runtime::impl {
   }
 
   void start_local() {
-    if (cfg.roles.managers > 0)
-      managers.push_back(spawn_manager({}));
+    if (cfg.roles.managers > 0) managers.push_back(spawn_manager({}));
     if (cfg.roles.processors <= 0 || cfg.roles.agents <= 0 || managers.empty())
       throw std::invalid_argument("local mode needs at least one manager, agent and processor");
     for (int i = 0; i < cfg.roles.processors; ++i) {
@@ -136,8 +132,8 @@ struct runtime::impl {
     {
       kafka::admin admin{k.client};
       std::vector<kafka::topic_spec> specs;
-      for (const auto& t : {k.task_topic, k.data_topic, k.task_topic + k.dlq_suffix,
-                            k.data_topic + k.dlq_suffix})
+      for (const auto& t :
+           {k.task_topic, k.data_topic, k.task_topic + k.dlq_suffix, k.data_topic + k.dlq_suffix})
         specs.push_back({t, k.partitions, k.replication_factor, {}});
       admin.ensure_topics(specs);
     }
@@ -185,8 +181,7 @@ struct runtime::impl {
   }
 
   void stop(std::chrono::milliseconds budget) {
-    if (stopped)
-      return;
+    if (stopped) return;
     stopped = true;
     auto deadline = std::chrono::steady_clock::now() + budget;
     for (auto& m : managers)
@@ -199,12 +194,12 @@ struct runtime::impl {
       caf::scoped_actor self{*sys};
       for (auto& p : local_processors) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
+            deadline - std::chrono::steady_clock::now());
         self->request(p, std::max(left, std::chrono::milliseconds{1}), caf::flush_atom_v)
-          .receive([](bool) {},
-                   [](const caf::error& e) {
-                     log::warn("processor", "flush_incomplete", {{"reason", caf::to_string(e)}});
-                   });
+            .receive([](bool) {},
+                     [](const caf::error& e) {
+                       log::warn("processor", "flush_incomplete", {{"reason", caf::to_string(e)}});
+                     });
       }
       for (auto& p : local_processors)
         self->send_exit(p, caf::exit_reason::user_shutdown);
@@ -215,39 +210,39 @@ struct runtime::impl {
       std::size_t down = 0;
       while (down < blocking.size()) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-          deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0)
-          break;
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) break;
         bool got = false;
-        self->receive([&](const caf::down_msg&) { ++down; got = true; },
-                      caf::after(left) >> [] {});
-        if (!got)
-          break;
+        self->receive(
+            [&](const caf::down_msg&) {
+              ++down;
+              got = true;
+            },
+            caf::after(left) >> [] {});
+        if (!got) break;
       }
       if (down < blocking.size())
         log::warn("main", "stop_timeout", {{"pending_actors", blocking.size() - down}});
       for (auto& s : sinks)
         self->send_exit(s, caf::exit_reason::user_shutdown);
     }
-    if (producer)
-      producer->flush(std::chrono::seconds{2});
+    if (producer) producer->flush(std::chrono::seconds{2});
   }
 };
 
-runtime::runtime(runtime_config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {
-}
+runtime::runtime(runtime_config cfg)
+    : impl_(std::make_unique<impl>(std::move(cfg))) {}
 
 runtime::~runtime() {
   stop();
 }
 
 std::optional<engine::manager_progress> runtime::progress(std::chrono::milliseconds timeout) {
-  if (impl_->managers.empty())
-    return std::nullopt;
+  if (impl_->managers.empty()) return std::nullopt;
   std::optional<engine::manager_progress> out;
   caf::scoped_actor self{*impl_->sys};
   self->request(impl_->managers.front(), timeout, progress_atom_v)
-    .receive([&](const engine::manager_progress& p) { out = p; }, [](const caf::error&) {});
+      .receive([&](const engine::manager_progress& p) { out = p; }, [](const caf::error&) {});
   return out;
 }
 

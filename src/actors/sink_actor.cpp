@@ -5,7 +5,7 @@ namespace finstream::actors {
 
 sink_actor::behavior_type sink(sink_actor::pointer, std::shared_ptr<engine::batch_writer> writer) {
   return {
-    [writer](const engine::commit_request& req) { return writer->write(req); },
+      [writer](const engine::commit_request& req) { return writer->write(req); },
   };
 }
 

@@ -1,4 +1,5 @@
-// `finstream backfill`: asks a running deployment's manager to (re)fetch a range, through PostgreSQL.
+// `finstream backfill`: asks a running deployment's manager to (re)fetch a range, through
+// PostgreSQL.
 #include <cstdio>
 
 #include "cli/commands.hpp"
@@ -10,11 +11,12 @@
 namespace finstream::cli {
 
 int run_backfill(int argc, char** argv) {
-  CLI::App app{"Records a backfill request in PostgreSQL; the active manager of the deployment using\n"
-               "that database picks it up at its next tick and plans one task per symbol for the\n"
-               "range, even for symbols already complete. Ranges before a symbol's first stored date\n"
-               "extend its history (its indicators are then recomputed from the start).",
-               "finstream backfill"};
+  CLI::App app{
+      "Records a backfill request in PostgreSQL; the active manager of the deployment using\n"
+      "that database picks it up at its next tick and plans one task per symbol for the\n"
+      "range, even for symbols already complete. Ranges before a symbol's first stored date\n"
+      "extend its history (its indicators are then recomputed from the start).",
+      "finstream backfill"};
   std::string from_text, to_text;
   app.add_option("--from", from_text, "first date (YYYY-MM-DD)")->required();
   app.add_option("--to", to_text, "last date (YYYY-MM-DD; default: yesterday UTC)");
@@ -30,20 +32,16 @@ int run_backfill(int argc, char** argv) {
   try {
     auto s = binder.resolve();
     auto f = parse_date(from_text);
-    if (!f)
-      throw std::invalid_argument("--from: '" + from_text + "' is not a date YYYY-MM-DD");
+    if (!f) throw std::invalid_argument("--from: '" + from_text + "' is not a date YYYY-MM-DD");
     from = *f;
     to = today_utc() - 1;
     if (!to_text.empty()) {
       auto t = parse_date(to_text);
-      if (!t)
-        throw std::invalid_argument("--to: '" + to_text + "' is not a date YYYY-MM-DD");
+      if (!t) throw std::invalid_argument("--to: '" + to_text + "' is not a date YYYY-MM-DD");
       to = *t;
     }
-    if (to < from)
-      throw std::invalid_argument("--to is before --from");
-    if (!s.str("universe.symbols").empty())
-      symbols = make_universe(s)();
+    if (to < from) throw std::invalid_argument("--to is before --from");
+    if (!s.str("universe.symbols").empty()) symbols = make_universe(s)();
     dsn = resolve_dsn(s);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "finstream backfill: %s\n", e.what());

@@ -13,14 +13,13 @@ int run_bench(int argc, char** argv) {
     const char* summary;
   };
   static const entry benches[] = {
-    {"indicators", run_bench_indicators, "default indicator set, streaming, synthetic bars"},
-    {"sink", run_bench_sink, "PostgreSQL sink vs plain COPY (--pg DSN --rows N)"},
-    {"e2e", run_bench_e2e, "synthetic universe through Kafka into PostgreSQL"},
+      {"indicators", run_bench_indicators, "default indicator set, streaming, synthetic bars"},
+      {"sink", run_bench_sink, "PostgreSQL sink vs plain COPY (--pg DSN --rows N)"},
+      {"e2e", run_bench_e2e, "synthetic universe through Kafka into PostgreSQL"},
   };
   if (argc >= 2) {
     for (const auto& b : benches)
-      if (!std::strcmp(argv[1], b.name))
-        return b.run(argc - 1, argv + 1);
+      if (!std::strcmp(argv[1], b.name)) return b.run(argc - 1, argv + 1);
   }
   bool help = argc >= 2 && (!std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h"));
   std::FILE* out = help ? stdout : stderr;

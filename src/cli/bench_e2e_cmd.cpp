@@ -1,8 +1,8 @@
 // `finstream bench e2e --kafka … --pg … [--symbols N --years Y]`: a synthetic universe through the
-// real broker into PostgreSQL with the full default indicator set (manager, agents and processors in
-// this process, bound through Kafka exactly as `finstream run`), next to a plain COPY of the same
-// rows into an equivalent table measured in the same run. Scratch schema and topics, removed at the
-// end. The last line is `bars_per_s=<end-to-end throughput>`.
+// real broker into PostgreSQL with the full default indicator set (manager, agents and processors
+// in this process, bound through Kafka exactly as `finstream run`), next to a plain COPY of the
+// same rows into an equivalent table measured in the same run. Scratch schema and topics, removed
+// at the end. The last line is `bars_per_s=<end-to-end throughput>`.
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -65,13 +65,14 @@ int run_bench_e2e(int argc, char** argv) {
   int partitions = 30;
   app.add_option("--symbols", symbols, "synthetic symbols")->check(CLI::Range(1, 100000));
   app.add_option("--years", years, "years of daily bars per symbol (ending 2020-12-31)")
-    ->check(CLI::Range(1, 60));
+      ->check(CLI::Range(1, 60));
   app.add_option("--agents", agents, "agent actors")->check(CLI::Range(1, 64));
   app.add_option("--processors", processors, "processor actors")->check(CLI::Range(1, 64));
   app.add_option("--partitions", partitions, "partitions of the scratch topics")
-    ->check(CLI::Range(1, 1000));
-  option_binder binder{app, {"kafka.bootstrap", "pg.dsn", "pg.dsn_file", "log.level",
-                             "processor.batch_rows", "processor.batch_ms", "processor.max_inflight"}};
+      ->check(CLI::Range(1, 1000));
+  option_binder binder{app,
+                       {"kafka.bootstrap", "pg.dsn", "pg.dsn_file", "log.level",
+                        "processor.batch_rows", "processor.batch_ms", "processor.max_inflight"}};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -94,8 +95,7 @@ int run_bench_e2e(int argc, char** argv) {
   admin_conn.exec("CREATE SCHEMA " + qschema);
   std::string options;
   for (const auto& [k, v] : pg::dsn_settings(dsn))
-    if (k == "options")
-      options = v + " ";
+    if (k == "options") options = v + " ";
   const auto bench_dsn = pg::dsn_with(dsn, {{"options", options + "-c search_path=" + tag}});
 
   actors::kafka_topology k;
@@ -135,25 +135,26 @@ int run_bench_e2e(int argc, char** argv) {
       for (;;) {
         std::this_thread::sleep_for(std::chrono::milliseconds{50});
         auto p = rt.progress();
-        if (p && p->idle)
-          break;
-        if (since(t0) > 3600)
-          throw std::runtime_error("not done within an hour");
+        if (p && p->idle) break;
+        if (since(t0) > 3600) throw std::runtime_error("not done within an hour");
       }
       seconds = since(t0);
     }
     const auto bars = std::stoll(c.exec("SELECT count(*) FROM technical_indicators").str(0, 0));
     const double e2e_rate = static_cast<double>(bars) / seconds;
-    std::printf("e2e                seconds=%.3f bars=%lld bars_per_s=%.0f\n", seconds, bars, e2e_rate);
+    std::printf("e2e                seconds=%.3f bars=%lld bars_per_s=%.0f\n", seconds, bars,
+                e2e_rate);
     {
       auto& reg = metrics::registry::global();
       // Same bounds as the sink registers them (pg/sink.cpp).
-      auto& batch_rows = reg.histogram("finstream_pg_batch_rows", "", metrics::exponential_buckets(1, 4, 9));
+      auto& batch_rows =
+          reg.histogram("finstream_pg_batch_rows", "", metrics::exponential_buckets(1, 4, 9));
       auto& commit =
-        reg.histogram("finstream_pg_commit_seconds", "", metrics::default_latency_buckets());
+          reg.histogram("finstream_pg_commit_seconds", "", metrics::default_latency_buckets());
       auto n = batch_rows.count();
       std::printf("sink               batches=%llu mean_rows=%.0f mean_commit_ms=%.1f\n",
-                  static_cast<unsigned long long>(n), n ? batch_rows.sum() / static_cast<double>(n) : 0.0,
+                  static_cast<unsigned long long>(n),
+                  n ? batch_rows.sum() / static_cast<double>(n) : 0.0,
                   commit.count() ? 1000 * commit.sum() / static_cast<double>(commit.count()) : 0.0);
     }
 
@@ -177,8 +178,8 @@ int run_bench_e2e(int argc, char** argv) {
   }
   try {
     admin_conn.exec("DROP SCHEMA IF EXISTS " + qschema + " CASCADE");
-    kafka::admin{k.client}.delete_topics({k.task_topic, k.data_topic, k.task_topic + k.dlq_suffix,
-                                          k.data_topic + k.dlq_suffix});
+    kafka::admin{k.client}.delete_topics(
+        {k.task_topic, k.data_topic, k.task_topic + k.dlq_suffix, k.data_topic + k.dlq_suffix});
   } catch (const std::exception& e) {
     std::fprintf(stderr, "finstream bench e2e: cleanup: %s\n", e.what());
   }

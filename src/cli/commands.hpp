@@ -1,12 +1,14 @@
-// The verbs of the finstream binary. Each verb parses its own arguments (argv[0] is "finstream <verb>").
+// The verbs of the finstream binary. Each verb parses its own arguments (argv[0] is "finstream
+// <verb>").
 #pragma once
 
 namespace finstream::cli {
 
 /// Exit codes shared by every verb.
 inline constexpr int exit_ok = 0;
-inline constexpr int exit_failure = 1; // the work failed (a symbol could not be fetched, a test run failed)
-inline constexpr int exit_usage = 2;   // bad command line or bad input file
+inline constexpr int exit_failure =
+    1; // the work failed (a symbol could not be fetched, a test run failed)
+inline constexpr int exit_usage = 2; // bad command line or bad input file
 
 int run_local(int argc, char** argv);
 int run_run(int argc, char** argv);

@@ -35,14 +35,11 @@ std::vector<std::string> split_symbols(const std::string& text) {
   while (pos <= text.size()) {
     auto comma = text.find(',', pos);
     auto item = normalize_symbol(
-      text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
+        text.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos));
     pos = comma == std::string::npos ? text.size() + 1 : comma + 1;
-    if (item.empty())
-      continue;
-    if (auto err = symbol_error(item))
-      throw std::invalid_argument("--symbols: " + *err);
-    if (std::find(out.begin(), out.end(), item) == out.end())
-      out.push_back(item);
+    if (item.empty()) continue;
+    if (auto err = symbol_error(item)) throw std::invalid_argument("--symbols: " + *err);
+    if (std::find(out.begin(), out.end(), item) == out.end()) out.push_back(item);
   }
   return out;
 }
@@ -57,14 +54,14 @@ void install_signal_handlers() {
   sigaction(SIGINT, &sa, nullptr);
 }
 
-bool stop_requested() { return signals_seen.load() > 0; }
+bool stop_requested() {
+  return signals_seen.load() > 0;
+}
 
 std::unique_ptr<http::server> start_ops_server(const settings& s) {
   auto port = s.integer("metrics.port");
-  if (port < 0)
-    return nullptr;
-  if (port > 65535)
-    throw std::invalid_argument("--metrics-port must be -1..65535");
+  if (port < 0) return nullptr;
+  if (port > 65535) throw std::invalid_argument("--metrics-port must be -1..65535");
   try {
     http::server_options o;
     o.address = s.str("metrics.address");
@@ -77,18 +74,17 @@ std::unique_ptr<http::server> start_ops_server(const settings& s) {
 }
 
 readiness_probe::readiness_probe(std::string dsn, std::optional<std::string> kafka_bootstrap)
-  : dsn_(std::move(dsn)), kafka_(std::move(kafka_bootstrap)) {
+    : dsn_(std::move(dsn))
+    , kafka_(std::move(kafka_bootstrap)) {
   auto& r = http::readiness::global();
   checks_.push_back(r.add("postgres", [this] { return pg_ok_.load(); }));
-  if (kafka_)
-    checks_.push_back(r.add("kafka", [this] { return kafka_ok_.load(); }));
+  if (kafka_) checks_.push_back(r.add("kafka", [this] { return kafka_ok_.load(); }));
   thread_ = std::thread([this] { loop(); });
 }
 
 readiness_probe::~readiness_probe() {
   stop_ = true;
-  if (thread_.joinable())
-    thread_.join();
+  if (thread_.joinable()) thread_.join();
 }
 
 void readiness_probe::loop() {
@@ -99,11 +95,9 @@ void readiness_probe::loop() {
   quick.connect_timeout_s = 2;
   while (!stop_) {
     try {
-      if (!conn)
-        conn = std::make_unique<pg::connection>(dsn_, quick);
+      if (!conn) conn = std::make_unique<pg::connection>(dsn_, quick);
       pg_ok_ = conn->ping();
-      if (!pg_ok_)
-        conn.reset();
+      if (!pg_ok_) conn.reset();
     } catch (const std::exception&) {
       pg_ok_ = false;
       conn.reset();
@@ -133,8 +127,7 @@ engine::manager_core::universe_fn make_universe(const settings& s,
   const auto& file = s.str("universe.file");
   if (!symbols.empty() && !file.empty())
     throw std::invalid_argument("give either --symbols or --universe, not both");
-  if (!symbols.empty())
-    return [symbols] { return symbols; };
+  if (!symbols.empty()) return [symbols] { return symbols; };
   if (file.empty()) {
     if (fallback.empty())
       throw std::invalid_argument("no symbols: give --symbols A,B,C or --universe FILE");
@@ -177,19 +170,15 @@ source_options make_source_options(const settings& s) {
   o.spec = s.str("source.kind");
   o.yahoo.base_url = s.str("source.yahoo_url");
   o.yahoo.ca_file = s.str("source.ca_file");
-  if (!s.str("source.user_agent").empty())
-    o.yahoo.user_agent = s.str("source.user_agent");
+  if (!s.str("source.user_agent").empty()) o.yahoo.user_agent = s.str("source.user_agent");
   auto rate = s.number("source.rate");
-  if (!(rate > 0))
-    throw std::invalid_argument("--rate must be > 0");
+  if (!(rate > 0)) throw std::invalid_argument("--rate must be > 0");
   o.yahoo.rate_per_second = rate;
   auto attempts = s.integer("source.max_attempts");
-  if (attempts < 1 || attempts > 100)
-    throw std::invalid_argument("--max-attempts must be 1..100");
+  if (attempts < 1 || attempts > 100) throw std::invalid_argument("--max-attempts must be 1..100");
   o.yahoo.max_attempts = static_cast<int>(attempts);
   auto timeout = s.integer("source.timeout_ms");
-  if (timeout < 1)
-    throw std::invalid_argument("--timeout-ms must be > 0");
+  if (timeout < 1) throw std::invalid_argument("--timeout-ms must be > 0");
   o.yahoo.connect_timeout = std::chrono::milliseconds{timeout};
   o.yahoo.read_timeout = std::chrono::milliseconds{timeout};
   return o;
@@ -205,8 +194,7 @@ engine::manager_options make_manager_options(const settings& s) {
     auto to = parse_date(s.str("range.to"));
     if (!to)
       throw std::invalid_argument("--to: '" + s.str("range.to") + "' is not a date YYYY-MM-DD");
-    if (*to < *from)
-      throw std::invalid_argument("--to is before --from");
+    if (*to < *from) throw std::invalid_argument("--to is before --from");
     o.to = *to;
   }
   o.timezone = s.str("manager.timezone");
@@ -237,28 +225,29 @@ std::string resolve_dsn(const settings& s) {
 }
 
 progress_line::progress_line()
-  : tty_(::isatty(STDERR_FILENO) == 1)
-  , start_(std::chrono::steady_clock::now())
-  , rows_at_start_(metrics::registry::global()
-                     .counter("finstream_pg_rows_written_total", "technical_indicators rows inserted or changed by the sink")
-                     .value()) {
-}
+    : tty_(::isatty(STDERR_FILENO) == 1)
+    , start_(std::chrono::steady_clock::now())
+    , rows_at_start_(metrics::registry::global()
+                         .counter("finstream_pg_rows_written_total",
+                                  "technical_indicators rows inserted or changed by the sink")
+                         .value()) {}
 
 void progress_line::update(const engine::manager_progress& p) {
-  if (!tty_)
-    return;
+  if (!tty_) return;
   auto rows = metrics::registry::global()
-                .counter("finstream_pg_rows_written_total", "technical_indicators rows inserted or changed by the sink")
-                .value()
-              - rows_at_start_;
+                  .counter("finstream_pg_rows_written_total",
+                           "technical_indicators rows inserted or changed by the sink")
+                  .value() -
+              rows_at_start_;
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   double rate = secs > 0 ? rows / secs : 0;
   auto finished = p.done + p.failed;
   std::string eta = "-";
   if (finished > 0 && p.planned > finished) {
     double per_task = secs / static_cast<double>(finished);
-    eta = std::to_string(static_cast<long long>(per_task * static_cast<double>(p.planned - finished)))
-          + "s";
+    eta = std::to_string(
+              static_cast<long long>(per_task * static_cast<double>(p.planned - finished))) +
+          "s";
   }
   std::fprintf(stderr, "\r\033[Ksymbols %llu/%llu done, %llu failed | %.0f bars/s | ETA %s",
                static_cast<unsigned long long>(p.done), static_cast<unsigned long long>(p.planned),
@@ -268,17 +257,17 @@ void progress_line::update(const engine::manager_progress& p) {
 }
 
 void progress_line::finish() {
-  if (tty_ && printed_)
-    std::fprintf(stderr, "\n");
+  if (tty_ && printed_) std::fprintf(stderr, "\n");
   printed_ = false;
 }
 
 void print_summary(const std::string& dsn, const std::vector<std::string>& universe,
                    const std::string& psql_hint) {
   pg::connection conn{dsn};
-  auto totals = conn.query("SELECT count(DISTINCT symbol), count(*), min(date)::text, max(date)::text "
-                           "FROM technical_indicators WHERE symbol = ANY($1::text[])",
-                           pg::array_of(universe));
+  auto totals =
+      conn.query("SELECT count(DISTINCT symbol), count(*), min(date)::text, max(date)::text "
+                 "FROM technical_indicators WHERE symbol = ANY($1::text[])",
+                 pg::array_of(universe));
   auto failed = conn.query("SELECT symbol, coalesce(last_error, '') FROM symbol_state "
                            "WHERE status = 'failed' AND symbol = ANY($1::text[]) ORDER BY symbol",
                            pg::array_of(universe));
@@ -293,10 +282,10 @@ void print_summary(const std::string& dsn, const std::vector<std::string>& unive
       std::printf("            %s: %s\n", failed.str(i, 0).c_str(), failed.str(i, 1).c_str());
   }
   auto latest = conn.query(
-    "SELECT symbol, date::text, round(close::numeric, 2)::text, round(rsi::numeric, 2)::text, "
-    "round(macd::numeric, 4)::text, round(macd_signal::numeric, 4)::text "
-    "FROM latest_indicators WHERE symbol = ANY($1::text[]) ORDER BY symbol LIMIT 5",
-    pg::array_of(universe));
+      "SELECT symbol, date::text, round(close::numeric, 2)::text, round(rsi::numeric, 2)::text, "
+      "round(macd::numeric, 4)::text, round(macd_signal::numeric, 4)::text "
+      "FROM latest_indicators WHERE symbol = ANY($1::text[]) ORDER BY symbol LIMIT 5",
+      pg::array_of(universe));
   if (latest.rows() > 0) {
     std::printf("\n  %-10s %-10s %10s %8s %10s %12s\n", "symbol", "date", "close", "rsi", "macd",
                 "macd_signal");

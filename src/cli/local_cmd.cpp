@@ -16,21 +16,22 @@ namespace {
 /// The embedded default universe: large US stocks (with the synthetic source their names only seed
 /// the generator; with --source yahoo they are real).
 const std::vector<std::string> default_universe = {
-  "AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "BRK-B", "TSLA", "JPM", "V",
-  "UNH",  "XOM",  "JNJ",  "WMT",  "MA",    "PG",   "HD",    "CVX",  "MRK", "ABBV",
-  "KO",   "PEP",  "COST", "AVGO", "ADBE",  "CSCO", "MCD",   "CRM",  "ACN", "TMO",
-  "ABT",  "LIN",  "DHR",  "NKE",  "ORCL",  "TXN",  "NEE",  "PM",    "UPS", "MS",
-  "RTX",  "HON",  "IBM",  "AMGN", "QCOM",  "CAT",  "GS",    "INTC", "SBUX", "BA"};
+    "AAPL", "MSFT", "NVDA", "AMZN", "GOOGL", "META", "BRK-B", "TSLA", "JPM",  "V",
+    "UNH",  "XOM",  "JNJ",  "WMT",  "MA",    "PG",   "HD",    "CVX",  "MRK",  "ABBV",
+    "KO",   "PEP",  "COST", "AVGO", "ADBE",  "CSCO", "MCD",   "CRM",  "ACN",  "TMO",
+    "ABT",  "LIN",  "DHR",  "NKE",  "ORCL",  "TXN",  "NEE",   "PM",   "UPS",  "MS",
+    "RTX",  "HON",  "IBM",  "AMGN", "QCOM",  "CAT",  "GS",    "INTC", "SBUX", "BA"};
 
 } // namespace
 
 int run_local(int argc, char** argv) {
-  CLI::App app{"Runs manager, agents and processors in this process, bound by in-process messaging\n"
-               "instead of Kafka. Without --pg it keeps a private PostgreSQL under --data-dir.\n"
-               "Without --symbols/--universe it runs on an embedded universe of 50 large US stocks\n"
-               "(synthetic data by default). Interrupted (Ctrl-C, SIGTERM) and started again, it\n"
-               "resumes where it stopped; nothing is lost or written twice.",
-               "finstream local"};
+  CLI::App app{
+      "Runs manager, agents and processors in this process, bound by in-process messaging\n"
+      "instead of Kafka. Without --pg it keeps a private PostgreSQL under --data-dir.\n"
+      "Without --symbols/--universe it runs on an embedded universe of 50 large US stocks\n"
+      "(synthetic data by default). Interrupted (Ctrl-C, SIGTERM) and started again, it\n"
+      "resumes where it stopped; nothing is lost or written twice.",
+      "finstream local"};
   bool exit_when_idle = false;
   bool stop_db = false;
   int agents = 2;
@@ -41,14 +42,31 @@ int run_local(int argc, char** argv) {
                "stop the private PostgreSQL at exit (default: leave it running for psql)");
   app.add_option("--agents", agents, "agent actors (fetching)")->check(CLI::Range(1, 64));
   app.add_option("--processors", processors, "processor actors (indicators + COPY)")
-    ->check(CLI::Range(1, 64));
+      ->check(CLI::Range(1, 64));
   option_binder binder{app,
-                       {"universe.symbols", "universe.file", "source.kind", "source.yahoo_url",
-                        "source.ca_file", "source.user_agent", "source.rate", "source.max_attempts",
-                        "source.timeout_ms", "range.from", "range.to", "pg.dsn", "pg.dsn_file",
-                        "local.data_dir", "log.level", "metrics.port", "metrics.address",
-                        "processor.batch_rows", "processor.batch_ms", "processor.max_inflight",
-                        "processor.max_cached_symbols", "manager.schedule", "manager.timezone",
+                       {"universe.symbols",
+                        "universe.file",
+                        "source.kind",
+                        "source.yahoo_url",
+                        "source.ca_file",
+                        "source.user_agent",
+                        "source.rate",
+                        "source.max_attempts",
+                        "source.timeout_ms",
+                        "range.from",
+                        "range.to",
+                        "pg.dsn",
+                        "pg.dsn_file",
+                        "local.data_dir",
+                        "log.level",
+                        "metrics.port",
+                        "metrics.address",
+                        "processor.batch_rows",
+                        "processor.batch_ms",
+                        "processor.max_inflight",
+                        "processor.max_cached_symbols",
+                        "manager.schedule",
+                        "manager.timezone",
                         "manager.poll_ms"}};
   try {
     app.parse(argc, argv);
@@ -100,23 +118,20 @@ int run_local(int argc, char** argv) {
     while (!stop_requested()) {
       std::this_thread::sleep_for(std::chrono::milliseconds{250});
       auto p = rt.progress();
-      if (!p)
-        continue;
+      if (!p) continue;
       last = *p;
       progress.update(last);
-      if (exit_when_idle && last.idle)
-        break;
+      if (exit_when_idle && last.idle) break;
     }
     progress.finish();
     if (stop_requested())
-      std::fprintf(stderr, "finstream local: stopping (work in progress is kept and resumed next time)\n");
+      std::fprintf(stderr,
+                   "finstream local: stopping (work in progress is kept and resumed next time)\n");
     rt.stop();
-    if (last.failed > 0)
-      status = exit_failure;
+    if (last.failed > 0) status = exit_failure;
   }
   print_summary(dsn, rc.universe(), psql_hint);
-  if (cluster && stop_db)
-    cluster->stop();
+  if (cluster && stop_db) cluster->stop();
   return stop_requested() ? exit_ok : status;
 }
 

@@ -9,23 +9,48 @@
 namespace finstream::cli {
 
 int run_run(int argc, char** argv) {
-  CLI::App app{"Hosts manager, agent and processor actors in the weights given by --roles; replicas\n"
-               "of this process cooperate through Kafka (topics created when missing) and write\n"
-               "to PostgreSQL exactly once. One manager among all replicas is active (leader lock).\n"
-               "Stops cleanly on SIGTERM/SIGINT: stops consuming, commits, leaves its groups.",
-               "finstream run"};
+  CLI::App app{
+      "Hosts manager, agent and processor actors in the weights given by --roles; replicas\n"
+      "of this process cooperate through Kafka (topics created when missing) and write\n"
+      "to PostgreSQL exactly once. One manager among all replicas is active (leader lock).\n"
+      "Stops cleanly on SIGTERM/SIGINT: stops consuming, commits, leaves its groups.",
+      "finstream run"};
   bool exit_when_idle = false;
   app.add_flag("--exit-when-idle", exit_when_idle,
                "exit once everything planned is stored (needs the manager role in this process)");
-  option_binder binder{
-    app,
-    {"roles", "kafka.bootstrap", "kafka.task_topic", "kafka.data_topic", "kafka.partitions",
-     "kafka.replication_factor", "kafka.agent_group", "kafka.processor_group", "kafka.dlq_suffix",
-     "pg.dsn", "pg.dsn_file", "universe.symbols", "universe.file", "source.kind",
-     "source.yahoo_url", "source.ca_file", "source.user_agent", "source.rate", "source.max_attempts",
-     "source.timeout_ms", "range.from", "range.to", "metrics.port", "metrics.address", "log.level",
-     "processor.batch_rows", "processor.batch_ms", "processor.max_inflight",
-     "processor.max_cached_symbols", "manager.schedule", "manager.timezone", "manager.poll_ms"}};
+  option_binder binder{app,
+                       {"roles",
+                        "kafka.bootstrap",
+                        "kafka.task_topic",
+                        "kafka.data_topic",
+                        "kafka.partitions",
+                        "kafka.replication_factor",
+                        "kafka.agent_group",
+                        "kafka.processor_group",
+                        "kafka.dlq_suffix",
+                        "pg.dsn",
+                        "pg.dsn_file",
+                        "universe.symbols",
+                        "universe.file",
+                        "source.kind",
+                        "source.yahoo_url",
+                        "source.ca_file",
+                        "source.user_agent",
+                        "source.rate",
+                        "source.max_attempts",
+                        "source.timeout_ms",
+                        "range.from",
+                        "range.to",
+                        "metrics.port",
+                        "metrics.address",
+                        "log.level",
+                        "processor.batch_rows",
+                        "processor.batch_ms",
+                        "processor.max_inflight",
+                        "processor.max_cached_symbols",
+                        "manager.schedule",
+                        "manager.timezone",
+                        "manager.poll_ms"}};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -40,8 +65,7 @@ int run_run(int argc, char** argv) {
       throw std::invalid_argument("--roles: every role is 0, nothing to run");
     if (exit_when_idle && rc.roles.managers == 0)
       throw std::invalid_argument("--exit-when-idle needs manager=1 or more in --roles");
-    if (rc.roles.managers > 0)
-      rc.universe = make_universe(s);
+    if (rc.roles.managers > 0) rc.universe = make_universe(s);
     rc.manager = make_manager_options(s);
     rc.processing = make_processor_options(s);
     rc.manager_poll = std::chrono::milliseconds{s.integer("manager.poll_ms")};
@@ -51,7 +75,8 @@ int run_run(int argc, char** argv) {
     }
     rc.dsn = resolve_dsn(s);
     if (rc.dsn.empty() && std::getenv("PGHOST") == nullptr)
-      throw std::invalid_argument("no database: give --pg DSN (or --pg-file, FINSTREAM_PG, PGHOST)");
+      throw std::invalid_argument(
+          "no database: give --pg DSN (or --pg-file, FINSTREAM_PG, PGHOST)");
     actors::kafka_topology k;
     k.client.bootstrap_servers = s.str("kafka.bootstrap");
     k.task_topic = s.str("kafka.task_topic");
@@ -77,8 +102,7 @@ int run_run(int argc, char** argv) {
       std::this_thread::sleep_for(std::chrono::milliseconds{250});
       if (exit_when_idle) {
         auto p = rt.progress();
-        if (p && p->idle)
-          break;
+        if (p && p->idle) break;
       }
     }
     log::info("main", "stopping", {{"signal", stop_requested()}});

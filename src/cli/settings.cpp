@@ -11,58 +11,70 @@ namespace finstream::cli {
 
 const std::vector<option_def>& option_table() {
   static const std::vector<option_def> table = {
-    // general
-    {"log.level", "--log-level", "info", "log level: trace, debug, info, warn, error"},
-    {"metrics.port", "--metrics-port", "9464",
-     "port of the HTTP endpoint serving /metrics, /healthz, /readyz (0 = any free port, -1 = off)"},
-    {"metrics.address", "--metrics-address", "0.0.0.0", "address the HTTP endpoint binds"},
-    // what to fetch
-    {"universe.symbols", "--symbols", "", "comma-separated symbols (e.g. AAPL,MSFT,BRK-B)"},
-    {"universe.file", "--universe", "",
-     "file with one symbol per line (# comments); reloaded when it changes"},
-    {"range.from", "--from", "2015-01-01", "first date to fetch (YYYY-MM-DD, exchange-local)"},
-    {"range.to", "--to", "",
-     "last date to fetch (YYYY-MM-DD); empty = the last closed trading day, advanced daily"},
-    // sources
-    {"source.kind", "--source", "synthetic", "market data source: synthetic | csv:DIR | yahoo"},
-    {"source.yahoo_url", "--yahoo-url", "https://query2.finance.yahoo.com",
-     "base URL of the Yahoo chart API"},
-    {"source.ca_file", "--ca-file", "", "PEM file of trusted CAs for the Yahoo connection"},
-    {"source.user_agent", "--user-agent", "", "HTTP User-Agent for Yahoo (empty = a current browser's)"},
-    {"source.rate", "--rate", "1", "requests per second to Yahoo, shared by all agents of the process"},
-    {"source.max_attempts", "--max-attempts", "6", "requests per fetch before giving up (transient errors)"},
-    {"source.timeout_ms", "--timeout-ms", "15000", "connect and read timeout of one request"},
-    // roles
-    {"roles", "--roles", "manager=1,agent=2,processor=2",
-     "actors of each role hosted by this process (0 = role absent)"},
-    // Kafka
-    {"kafka.bootstrap", "--kafka", "localhost:9092", "Kafka bootstrap servers (host:port,...)"},
-    {"kafka.task_topic", "--task-topic", "stock_topic", "topic of fetch tasks (manager → agents)"},
-    {"kafka.data_topic", "--data-topic", "stock_data_topic", "topic of bars (agents → processors)"},
-    {"kafka.partitions", "--partitions", "30", "partitions of topics created by finstream"},
-    {"kafka.replication_factor", "--replication-factor", "1", "replication factor of created topics"},
-    {"kafka.agent_group", "--agent-group", "finstream-agents", "consumer group of the agents"},
-    {"kafka.processor_group", "--processor-group", "finstream-processors",
-     "consumer group of the processors"},
-    {"kafka.dlq_suffix", "", ".dlq", "dead-letter topic = <topic><suffix>"},
-    // PostgreSQL
-    {"pg.dsn", "--pg", "", "PostgreSQL connection string (libpq URI or key=value); also FINSTREAM_PG"},
-    {"pg.dsn_file", "--pg-file", "", "file holding the connection string (keeps passwords off argv)"},
-    // processors
-    {"processor.batch_rows", "--batch-rows", "5000", "rows per COPY batch (whichever first: rows or time)"},
-    {"processor.batch_ms", "--batch-ms", "200", "longest time a row waits before its batch is written"},
-    {"processor.max_inflight", "--max-inflight", "2",
-     "batches written concurrently per processor before it pauses its partitions"},
-    {"processor.max_cached_symbols", "", "100000", "symbol states kept in memory per processor"},
-    // manager
-    {"manager.schedule", "--schedule", "17:30",
-     "daily planning time (HH:MM) in manager.timezone, after the market close"},
-    {"manager.timezone", "", "America/New_York", "time zone of the schedule and of 'last closed day'"},
-    {"manager.poll_ms", "--manager-poll-ms", "500",
-     "how often the manager checks progress and leadership (ms)"},
-    // local mode
-    {"local.data_dir", "--data-dir", "./.finstream",
-     "where `finstream local` keeps its private PostgreSQL (without --pg)"},
+      // general
+      {"log.level", "--log-level", "info", "log level: trace, debug, info, warn, error"},
+      {"metrics.port", "--metrics-port", "9464",
+       "port of the HTTP endpoint serving /metrics, /healthz, /readyz (0 = any free port, -1 = "
+       "off)"},
+      {"metrics.address", "--metrics-address", "0.0.0.0", "address the HTTP endpoint binds"},
+      // what to fetch
+      {"universe.symbols", "--symbols", "", "comma-separated symbols (e.g. AAPL,MSFT,BRK-B)"},
+      {"universe.file", "--universe", "",
+       "file with one symbol per line (# comments); reloaded when it changes"},
+      {"range.from", "--from", "2015-01-01", "first date to fetch (YYYY-MM-DD, exchange-local)"},
+      {"range.to", "--to", "",
+       "last date to fetch (YYYY-MM-DD); empty = the last closed trading day, advanced daily"},
+      // sources
+      {"source.kind", "--source", "synthetic", "market data source: synthetic | csv:DIR | yahoo"},
+      {"source.yahoo_url", "--yahoo-url", "https://query2.finance.yahoo.com",
+       "base URL of the Yahoo chart API"},
+      {"source.ca_file", "--ca-file", "", "PEM file of trusted CAs for the Yahoo connection"},
+      {"source.user_agent", "--user-agent", "",
+       "HTTP User-Agent for Yahoo (empty = a current browser's)"},
+      {"source.rate", "--rate", "1",
+       "requests per second to Yahoo, shared by all agents of the process"},
+      {"source.max_attempts", "--max-attempts", "6",
+       "requests per fetch before giving up (transient errors)"},
+      {"source.timeout_ms", "--timeout-ms", "15000", "connect and read timeout of one request"},
+      // roles
+      {"roles", "--roles", "manager=1,agent=2,processor=2",
+       "actors of each role hosted by this process (0 = role absent)"},
+      // Kafka
+      {"kafka.bootstrap", "--kafka", "localhost:9092", "Kafka bootstrap servers (host:port,...)"},
+      {"kafka.task_topic", "--task-topic", "stock_topic",
+       "topic of fetch tasks (manager → agents)"},
+      {"kafka.data_topic", "--data-topic", "stock_data_topic",
+       "topic of bars (agents → processors)"},
+      {"kafka.partitions", "--partitions", "30", "partitions of topics created by finstream"},
+      {"kafka.replication_factor", "--replication-factor", "1",
+       "replication factor of created topics"},
+      {"kafka.agent_group", "--agent-group", "finstream-agents", "consumer group of the agents"},
+      {"kafka.processor_group", "--processor-group", "finstream-processors",
+       "consumer group of the processors"},
+      {"kafka.dlq_suffix", "", ".dlq", "dead-letter topic = <topic><suffix>"},
+      // PostgreSQL
+      {"pg.dsn", "--pg", "",
+       "PostgreSQL connection string (libpq URI or key=value); also FINSTREAM_PG"},
+      {"pg.dsn_file", "--pg-file", "",
+       "file holding the connection string (keeps passwords off argv)"},
+      // processors
+      {"processor.batch_rows", "--batch-rows", "5000",
+       "rows per COPY batch (whichever first: rows or time)"},
+      {"processor.batch_ms", "--batch-ms", "200",
+       "longest time a row waits before its batch is written"},
+      {"processor.max_inflight", "--max-inflight", "2",
+       "batches written concurrently per processor before it pauses its partitions"},
+      {"processor.max_cached_symbols", "", "100000", "symbol states kept in memory per processor"},
+      // manager
+      {"manager.schedule", "--schedule", "17:30",
+       "daily planning time (HH:MM) in manager.timezone, after the market close"},
+      {"manager.timezone", "", "America/New_York",
+       "time zone of the schedule and of 'last closed day'"},
+      {"manager.poll_ms", "--manager-poll-ms", "500",
+       "how often the manager checks progress and leadership (ms)"},
+      // local mode
+      {"local.data_dir", "--data-dir", "./.finstream",
+       "where `finstream local` keeps its private PostgreSQL (without --pg)"},
   };
   return table;
 }
@@ -70,7 +82,8 @@ const std::vector<option_def>& option_table() {
 std::string env_name(const std::string& key) {
   std::string out = "FINSTREAM_";
   for (char c : key)
-    out += (c == '.' || c == '-') ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    out += (c == '.' || c == '-') ? '_'
+                                  : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
   return out;
 }
 
@@ -78,8 +91,7 @@ namespace {
 
 const option_def& def_of(const std::string& key) {
   for (const auto& d : option_table())
-    if (key == d.key)
-      return d;
+    if (key == d.key) return d;
   throw std::logic_error("unknown option key " + key);
 }
 
@@ -91,15 +103,13 @@ void settings::set(const std::string& key, std::string value, std::string origin
 
 const std::string& settings::str(const std::string& key) const {
   auto i = values_.find(key);
-  if (i == values_.end())
-    throw std::logic_error("option " + key + " not resolved");
+  if (i == values_.end()) throw std::logic_error("option " + key + " not resolved");
   return i->second.first;
 }
 
 const std::string& settings::origin(const std::string& key) const {
   auto i = values_.find(key);
-  if (i == values_.end())
-    throw std::logic_error("option " + key + " not resolved");
+  if (i == values_.end()) throw std::logic_error("option " + key + " not resolved");
   return i->second.second;
 }
 
@@ -108,8 +118,7 @@ long long settings::integer(const std::string& key) const {
   try {
     std::size_t pos = 0;
     auto n = std::stoll(v, &pos);
-    if (pos == v.size())
-      return n;
+    if (pos == v.size()) return n;
   } catch (const std::exception&) {
   }
   throw std::invalid_argument("option " + key + " must be an integer, got '" + v + "'");
@@ -120,8 +129,7 @@ double settings::number(const std::string& key) const {
   try {
     std::size_t pos = 0;
     auto n = std::stod(v, &pos);
-    if (pos == v.size())
-      return n;
+    if (pos == v.size()) return n;
   } catch (const std::exception&) {
   }
   throw std::invalid_argument("option " + key + " must be a number, got '" + v + "'");
@@ -129,10 +137,8 @@ double settings::number(const std::string& key) const {
 
 bool settings::flag(const std::string& key) const {
   const auto& v = str(key);
-  if (v == "true" || v == "1" || v == "yes" || v == "on")
-    return true;
-  if (v == "false" || v == "0" || v == "no" || v == "off" || v.empty())
-    return false;
+  if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
+  if (v == "false" || v == "0" || v == "no" || v == "off" || v.empty()) return false;
   throw std::invalid_argument("option " + key + " must be true or false, got '" + v + "'");
 }
 
@@ -141,8 +147,8 @@ std::map<std::string, std::string> read_config_file(const std::string& path) {
   try {
     tbl = toml::parse_file(path);
   } catch (const toml::parse_error& e) {
-    throw std::invalid_argument(path + ":" + std::to_string(e.source().begin.line) + ": "
-                                + std::string{e.description()});
+    throw std::invalid_argument(path + ":" + std::to_string(e.source().begin.line) + ": " +
+                                std::string{e.description()});
   }
   std::map<std::string, std::string> out;
   auto put = [&](const std::string& key, const toml::node& node) {
@@ -158,8 +164,7 @@ std::map<std::string, std::string> read_config_file(const std::string& path) {
       std::string joined;
       for (const auto& el : *arr) {
         auto s = el.value<std::string>();
-        if (!s)
-          throw std::invalid_argument(path + ": " + key + " must be an array of strings");
+        if (!s) throw std::invalid_argument(path + ": " + key + " must be an array of strings");
         joined += (joined.empty() ? "" : ",") + *s;
       }
       out[key] = joined;
@@ -180,24 +185,23 @@ std::map<std::string, std::string> read_config_file(const std::string& path) {
     bool known = false;
     for (const auto& d : option_table())
       known = known || key == d.key;
-    if (!known)
-      throw std::invalid_argument(path + ": unknown option '" + key + "'");
+    if (!known) throw std::invalid_argument(path + ": unknown option '" + key + "'");
   }
   return out;
 }
 
 option_binder::option_binder(CLI::App& app, const std::vector<std::string>& keys) {
-  config_opt_ = app.add_option("--config", config_path_,
-                               "config file (default: $FINSTREAM_CONFIG, else ./config/finstream.toml "
-                               "when present)");
+  config_opt_ =
+      app.add_option("--config", config_path_,
+                     "config file (default: $FINSTREAM_CONFIG, else ./config/finstream.toml "
+                     "when present)");
   for (const auto& key : keys) {
     const auto& d = def_of(key);
     raw_[key];
-    if (*d.flag == '\0')
-      continue;
-    std::string help = std::string{d.help} + " [default: "
-                       + (*d.default_value ? std::string{d.default_value} : std::string{"none"})
-                       + "; env " + env_name(key) + "]";
+    if (*d.flag == '\0') continue;
+    std::string help = std::string{d.help} + " [default: " +
+                       (*d.default_value ? std::string{d.default_value} : std::string{"none"}) +
+                       "; env " + env_name(key) + "]";
     options_[key] = app.add_option(d.flag, raw_[key], help);
   }
 }
@@ -214,21 +218,17 @@ settings option_binder::resolve() const {
       path = "config/finstream.toml";
   }
   if (!path.empty()) {
-    if (!std::ifstream{path}.good())
-      throw std::invalid_argument("cannot read config file " + path);
+    if (!std::ifstream{path}.good()) throw std::invalid_argument("cannot read config file " + path);
     for (auto& [k, v] : read_config_file(path))
       s.set(k, v, "file");
   }
   for (const auto& d : option_table())
-    if (const char* e = std::getenv(env_name(d.key).c_str()); e != nullptr)
-      s.set(d.key, e, "env");
+    if (const char* e = std::getenv(env_name(d.key).c_str()); e != nullptr) s.set(d.key, e, "env");
   // libpq-style fallback for the DSN: FINSTREAM_PG.
   if (s.origin("pg.dsn") == "default")
-    if (const char* e = std::getenv("FINSTREAM_PG"); e && *e)
-      s.set("pg.dsn", e, "env");
+    if (const char* e = std::getenv("FINSTREAM_PG"); e && *e) s.set("pg.dsn", e, "env");
   for (const auto& [key, opt] : options_)
-    if (opt->count() > 0)
-      s.set(key, raw_.at(key), "flag");
+    if (opt->count() > 0) s.set(key, raw_.at(key), "flag");
   return s;
 }
 

@@ -12,8 +12,8 @@
 namespace finstream::cli {
 
 struct option_def {
-  const char* key;          // "kafka.bootstrap": TOML table "kafka", key "bootstrap"
-  const char* flag;         // "--kafka" (empty: config file and environment only)
+  const char* key;  // "kafka.bootstrap": TOML table "kafka", key "bootstrap"
+  const char* flag; // "--kafka" (empty: config file and environment only)
   const char* default_value;
   const char* help;
 };

@@ -10,8 +10,8 @@
 namespace finstream {
 
 /// One closed trading day of one symbol. Prices in the instrument's currency as the source reports
-/// them (split-adjusted by Yahoo), `adj_close` also dividend-adjusted. Invariants after a source has
-/// validated it: all prices finite and > 0, volume >= 0.
+/// them (split-adjusted by Yahoo), `adj_close` also dividend-adjusted. Invariants after a source
+/// has validated it: all prices finite and > 0, volume >= 0.
 struct bar {
   day_t date = 0;
   double open = 0;
@@ -22,13 +22,14 @@ struct bar {
   std::int64_t volume = 0;
 
   friend bool operator==(const bar& a, const bar& b) {
-    return a.date == b.date && a.open == b.open && a.high == b.high && a.low == b.low
-           && a.close == b.close && a.adj_close == b.adj_close && a.volume == b.volume;
+    return a.date == b.date && a.open == b.open && a.high == b.high && a.low == b.low &&
+           a.close == b.close && a.adj_close == b.adj_close && a.volume == b.volume;
   }
   friend bool operator!=(const bar& a, const bar& b) { return !(a == b); }
 };
 
-/// A stock split effective on `date`: `numerator` new shares for `denominator` old ones (4:1 → 4, 1).
+/// A stock split effective on `date`: `numerator` new shares for `denominator` old ones (4:1 → 4,
+/// 1).
 struct split_event {
   day_t date = 0;
   double numerator = 1;
@@ -36,7 +37,9 @@ struct split_event {
 };
 
 /// The split's price factor: a 4:1 split divides earlier prices by 4.
-inline double split_ratio(const split_event& s) { return s.numerator / s.denominator; }
+inline double split_ratio(const split_event& s) {
+  return s.numerator / s.denominator;
+}
 
 /// Restates a bar from before split `s` in post-split units: prices divided by the ratio, volume
 /// multiplied by it (rounded). The one definition used by every source and by the processors'

@@ -1,5 +1,5 @@
-// Calendar conversions on top of Howard Hinnant's date library (Debian's libhowardhinnant-date-dev),
-// which reads the system's time-zone database.
+// Calendar conversions on top of Howard Hinnant's date library (Debian's
+// libhowardhinnant-date-dev), which reads the system's time-zone database.
 #include "core/date.hpp"
 
 #include <chrono>
@@ -14,8 +14,7 @@ namespace {
 
 bool digits(std::string_view s) {
   for (char c : s)
-    if (c < '0' || c > '9')
-      return false;
+    if (c < '0' || c > '9') return false;
   return true;
 }
 
@@ -29,15 +28,12 @@ int to_int(std::string_view s) {
 } // namespace
 
 std::optional<day_t> parse_date(std::string_view text) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-')
-    return std::nullopt;
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
   auto y = text.substr(0, 4), m = text.substr(5, 2), d = text.substr(8, 2);
-  if (!digits(y) || !digits(m) || !digits(d))
-    return std::nullopt;
+  if (!digits(y) || !digits(m) || !digits(d)) return std::nullopt;
   date::year_month_day ymd{date::year{to_int(y)}, date::month{static_cast<unsigned>(to_int(m))},
                            date::day{static_cast<unsigned>(to_int(d))}};
-  if (!ymd.ok())
-    return std::nullopt;
+  if (!ymd.ok()) return std::nullopt;
   return static_cast<day_t>(date::sys_days{ymd}.time_since_epoch().count());
 }
 

@@ -31,7 +31,9 @@ unsigned weekday(day_t day);
 day_t today_utc();
 
 /// Seconds since the epoch at 00:00 UTC of `day`.
-inline std::int64_t day_start_epoch(day_t day) { return std::int64_t{day} * 86400; }
+inline std::int64_t day_start_epoch(day_t day) {
+  return std::int64_t{day} * 86400;
+}
 
 /// The local calendar day in IANA time zone `tz` of the instant `epoch_seconds`.
 /// Throws std::runtime_error when the zone is unknown to the system's time-zone database.

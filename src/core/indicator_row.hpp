@@ -13,9 +13,9 @@ namespace finstream {
 /// project's columns (rsi = RSI(14), macd* = MACD(12,26,9)); the rest are the other outputs of the
 /// default indicator set. A column holds the output of that name whatever its configured periods.
 inline constexpr std::array<const char*, 19> indicator_columns = {
-  "rsi",     "macd",   "macd_signal", "macd_hist", "sma",    "ema",      "bb_upper",
-  "bb_middle", "bb_lower", "atr",     "stoch_k",   "stoch_d", "obv",      "adx",
-  "plus_di", "minus_di", "cci",       "willr",     "mfi"};
+    "rsi",       "macd",     "macd_signal", "macd_hist", "sma",     "ema", "bb_upper",
+    "bb_middle", "bb_lower", "atr",         "stoch_k",   "stoch_d", "obv", "adx",
+    "plus_di",   "minus_di", "cci",         "willr",     "mfi"};
 
 inline constexpr std::size_t indicator_column_count = indicator_columns.size();
 

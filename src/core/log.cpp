@@ -30,11 +30,10 @@ state& global() {
 }
 
 std::shared_ptr<spdlog::logger> make_logger(spdlog::sink_ptr sink, level lvl) {
-  if (!sink)
-    sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
+  if (!sink) sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   auto logger = std::make_shared<spdlog::logger>("finstream", std::move(sink));
   logger->set_formatter(std::make_unique<spdlog::pattern_formatter>(
-    "%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc));
+      "%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc));
   logger->set_level(lvl);
   logger->flush_on(level::trace); // stderr is unbuffered by convention: one event, one write
   return logger;
@@ -43,19 +42,18 @@ std::shared_ptr<spdlog::logger> make_logger(spdlog::sink_ptr sink, level lvl) {
 std::shared_ptr<spdlog::logger> current() {
   auto& s = global();
   std::lock_guard<std::mutex> lock{s.mutex};
-  if (!s.logger)
-    s.logger = make_logger(nullptr, s.lvl);
+  if (!s.logger) s.logger = make_logger(nullptr, s.lvl);
   return s.logger;
 }
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool needs_quotes(std::string_view v) {
-  if (v.empty())
-    return true;
+  if (v.empty()) return true;
   for (unsigned char c : v)
-    if (c <= 0x20 || c == '"' || c == '=' || c == '\\' || c == 0x7f)
-      return true;
+    if (c <= 0x20 || c == '"' || c == '=' || c == '\\' || c == 0x7f) return true;
   return false;
 }
 
@@ -97,7 +95,9 @@ void append_value(std::string& out, std::string_view raw) {
   out += '"';
 }
 
-bool is_blank(char c) { return c == ' ' || c == '\t'; }
+bool is_blank(char c) {
+  return c == ' ' || c == '\t';
+}
 
 bool ends_secret(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '&' || c == ';' || c == ',';
@@ -122,8 +122,7 @@ std::string redact_assignments(std::string_view text) {
       continue;
     }
     std::size_t j = i + key.size();
-    if (j < text.size() && (text[j] == '"' || text[j] == '\''))
-      ++j; // "password": "x" (JSON-ish)
+    if (j < text.size() && (text[j] == '"' || text[j] == '\'')) ++j; // "password": "x" (JSON-ish)
     while (j < text.size() && is_blank(text[j]))
       ++j;
     if (j >= text.size() || (text[j] != '=' && text[j] != ':')) {
@@ -137,12 +136,10 @@ std::string redact_assignments(std::string_view text) {
     if (j < text.size() && (text[j] == '\'' || text[j] == '"')) {
       char q = text[j++];
       while (j < text.size() && text[j] != q) {
-        if (text[j] == '\\' && j + 1 < text.size())
-          ++j;
+        if (text[j] == '\\' && j + 1 < text.size()) ++j;
         ++j;
       }
-      if (j < text.size())
-        ++j; // closing quote
+      if (j < text.size()) ++j; // closing quote
     } else {
       while (j < text.size() && !ends_secret(text[j]))
         ++j;
@@ -154,8 +151,7 @@ std::string redact_assignments(std::string_view text) {
     }
     i = j;
   }
-  if (copied == 0)
-    return std::string{text};
+  if (copied == 0) return std::string{text};
   out.append(text.substr(copied));
   return out;
 }
@@ -169,8 +165,8 @@ std::string redact_uris(std::string_view text) {
     std::size_t auth = pos + 3;
     // The authority ends at '/', '?', '#' or a blank; userinfo is what precedes its last '@'.
     std::size_t end = auth;
-    while (end < text.size() && text[end] != '/' && text[end] != '?' && text[end] != '#'
-           && !ends_secret(text[end]) && text[end] != '"' && text[end] != '\'')
+    while (end < text.size() && text[end] != '/' && text[end] != '?' && text[end] != '#' &&
+           !ends_secret(text[end]) && text[end] != '"' && text[end] != '\'')
       ++end;
     std::string_view authority = text.substr(auth, end - auth);
     std::size_t at = authority.rfind('@');
@@ -184,8 +180,7 @@ std::string redact_uris(std::string_view text) {
     }
     pos = end;
   }
-  if (copied == 0)
-    return std::string{text};
+  if (copied == 0) return std::string{text};
   out.append(text.substr(copied));
   return out;
 }
@@ -193,10 +188,8 @@ std::string redact_uris(std::string_view text) {
 } // namespace
 
 std::string field::format_double(double v) {
-  if (std::isnan(v))
-    return "NaN";
-  if (std::isinf(v))
-    return v > 0 ? "+Inf" : "-Inf";
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   char buf[32];
   auto res = std::to_chars(buf, buf + sizeof buf, v);
   return std::string(buf, res.ptr);
@@ -206,22 +199,15 @@ level parse_level(std::string_view s) {
   std::string l;
   for (char c : s)
     l += lower(c);
-  if (l == "trace")
-    return level::trace;
-  if (l == "debug")
-    return level::debug;
-  if (l == "info")
-    return level::info;
-  if (l == "warn" || l == "warning")
-    return level::warn;
-  if (l == "error")
-    return level::err;
-  if (l == "critical")
-    return level::critical;
-  if (l == "off")
-    return level::off;
-  throw std::invalid_argument("unknown log level '" + redact(s.substr(0, 32))
-                              + "' (use trace, debug, info, warn, error, critical or off)");
+  if (l == "trace") return level::trace;
+  if (l == "debug") return level::debug;
+  if (l == "info") return level::info;
+  if (l == "warn" || l == "warning") return level::warn;
+  if (l == "error") return level::err;
+  if (l == "critical") return level::critical;
+  if (l == "off") return level::off;
+  throw std::invalid_argument("unknown log level '" + redact(s.substr(0, 32)) +
+                              "' (use trace, debug, info, warn, error, critical or off)");
 }
 
 void setup(level lvl) {
@@ -234,7 +220,9 @@ void setup(level lvl) {
     s.logger = make_logger(nullptr, lvl);
 }
 
-void setup(std::string_view lvl) { setup(parse_level(lvl)); }
+void setup(std::string_view lvl) {
+  setup(parse_level(lvl));
+}
 
 void set_sink(spdlog::sink_ptr sink) {
   auto& s = global();
@@ -242,7 +230,9 @@ void set_sink(spdlog::sink_ptr sink) {
   s.logger = make_logger(std::move(sink), s.lvl);
 }
 
-bool enabled(level lvl) { return current()->should_log(lvl); }
+bool enabled(level lvl) {
+  return current()->should_log(lvl);
+}
 
 std::string format_event(std::string_view role, std::string_view event, fields f) {
   std::string line;
@@ -263,8 +253,7 @@ std::string format_event(std::string_view role, std::string_view event, fields f
 void write(level lvl, std::string_view role, std::string_view event, fields f) noexcept {
   try {
     auto logger = current();
-    if (!logger->should_log(lvl))
-      return;
+    if (!logger->should_log(lvl)) return;
     logger->log(lvl, spdlog::string_view_t{format_event(role, event, f)});
   } catch (...) {
     // Logging must never take the process down (bad_alloc, a closed stderr...).
@@ -276,10 +265,9 @@ std::string redact(std::string_view text) {
   bool maybe_uri = text.find("://") != std::string_view::npos;
   bool maybe_kv = false;
   for (std::size_t i = 0; i + 8 <= text.size() && !maybe_kv; ++i)
-    maybe_kv = lower(text[i]) == 'p' && lower(text[i + 1]) == 'a' && lower(text[i + 2]) == 's'
-               && lower(text[i + 3]) == 's';
-  if (!maybe_uri && !maybe_kv)
-    return std::string{text};
+    maybe_kv = lower(text[i]) == 'p' && lower(text[i + 1]) == 'a' && lower(text[i + 2]) == 's' &&
+               lower(text[i + 3]) == 's';
+  if (!maybe_uri && !maybe_kv) return std::string{text};
   std::string out = maybe_kv ? redact_assignments(text) : std::string{text};
   return maybe_uri ? redact_uris(out) : out;
 }

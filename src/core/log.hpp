@@ -32,14 +32,24 @@ struct field {
   std::string_view key;
   std::string value;
 
-  field(std::string_view k, std::string_view v) : key(k), value(v) {}
-  field(std::string_view k, const char* v) : key(k), value(v ? v : "") {}
-  field(std::string_view k, const std::string& v) : key(k), value(v) {}
-  field(std::string_view k, bool v) : key(k), value(v ? "true" : "false") {}
-  template <class T, std::enable_if_t<std::is_arithmetic_v<T> && !std::is_same_v<T, bool>
-                                        && !std::is_same_v<T, char>,
+  field(std::string_view k, std::string_view v)
+      : key(k)
+      , value(v) {}
+  field(std::string_view k, const char* v)
+      : key(k)
+      , value(v ? v : "") {}
+  field(std::string_view k, const std::string& v)
+      : key(k)
+      , value(v) {}
+  field(std::string_view k, bool v)
+      : key(k)
+      , value(v ? "true" : "false") {}
+  template <class T, std::enable_if_t<std::is_arithmetic_v<T> && !std::is_same_v<T, bool> &&
+                                          !std::is_same_v<T, char>,
                                       int> = 0>
-  field(std::string_view k, T v) : key(k), value(number(v)) {}
+  field(std::string_view k, T v)
+      : key(k)
+      , value(number(v)) {}
 
 private:
   template <class T>

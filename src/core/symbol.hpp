@@ -15,7 +15,9 @@ inline constexpr std::size_t max_symbol_length = 24;
 /// 0P000071W8.TO, BTC-USD, WSKT.JK). Lower-case letters are rejected: callers normalise first.
 std::optional<std::string> symbol_error(std::string_view symbol);
 
-inline bool is_valid_symbol(std::string_view symbol) { return !symbol_error(symbol); }
+inline bool is_valid_symbol(std::string_view symbol) {
+  return !symbol_error(symbol);
+}
 
 /// Upper-cases ASCII letters and trims surrounding blanks (user input → canonical form).
 std::string normalize_symbol(std::string_view symbol);

@@ -1,5 +1,6 @@
 // The two units of work that flow between roles: fetch tasks (manager → agents) and bar batches
-// (agents → processors). Transport-neutral: carried as CAF messages in-process and as JSON on Kafka.
+// (agents → processors). Transport-neutral: carried as CAF messages in-process and as JSON on
+// Kafka.
 #pragma once
 
 #include <cstdint>
@@ -25,7 +26,7 @@ struct fetch_task {
 struct bar_batch {
   std::string task_id;
   std::string symbol;
-  day_t from = 0;         // the task's range, repeated in every chunk
+  day_t from = 0; // the task's range, repeated in every chunk
   day_t to = 0;
   std::uint32_t seq = 0;
   bool last = true;

@@ -20,8 +20,7 @@ day_t last_closed_trading_day(std::chrono::system_clock::time_point now, const s
   auto local = zone->to_local(date::floor<std::chrono::seconds>(now));
   auto day = date::floor<date::days>(local);
   auto minutes = std::chrono::duration_cast<std::chrono::minutes>(local - day).count();
-  if (!(is_weekday(day) && minutes >= close_minutes))
-    day -= date::days{1};
+  if (!(is_weekday(day) && minutes >= close_minutes)) day -= date::days{1};
   while (!is_weekday(day))
     day -= date::days{1};
   return static_cast<day_t>(day.time_since_epoch().count());
@@ -33,25 +32,20 @@ std::chrono::system_clock::time_point next_daily_run(std::chrono::system_clock::
   auto local = zone->to_local(date::floor<std::chrono::seconds>(now));
   auto day = date::floor<date::days>(local);
   for (int i = 0; i < 10; ++i, day += date::days{1}) {
-    if (!is_weekday(day))
-      continue;
+    if (!is_weekday(day)) continue;
     auto at = zone->to_sys(day + std::chrono::minutes{minutes}, date::choose::latest);
-    if (at > now)
-      return at;
+    if (at > now) return at;
   }
   return now + std::chrono::hours{24};
 }
 
 int parse_hh_mm(const std::string& text) {
-  if (text.size() != 5 || text[2] != ':')
-    return -1;
+  if (text.size() != 5 || text[2] != ':') return -1;
   for (int i : {0, 1, 3, 4})
-    if (text[i] < '0' || text[i] > '9')
-      return -1;
+    if (text[i] < '0' || text[i] > '9') return -1;
   int h = (text[0] - '0') * 10 + (text[1] - '0');
   int m = (text[3] - '0') * 10 + (text[4] - '0');
-  if (h > 23 || m > 59)
-    return -1;
+  if (h > 23 || m > 59) return -1;
   return h * 60 + m;
 }
 

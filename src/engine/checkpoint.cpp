@@ -1,6 +1,6 @@
-// Binary encoding of symbol checkpoints: little-endian fixed-width fields behind a magic and version.
-// Hand-written rather than CAF's binary serializer so that the stored bytes do not depend on the
-// actor framework's version.
+// Binary encoding of symbol checkpoints: little-endian fixed-width fields behind a magic and
+// version. Hand-written rather than CAF's binary serializer so that the stored bytes do not depend
+// on the actor framework's version.
 #include "engine/checkpoint.hpp"
 
 #include <algorithm>
@@ -25,8 +25,7 @@ struct reader {
   std::string_view in;
   template <class T>
   T get() {
-    if (in.size() < sizeof(T))
-      throw std::runtime_error("symbol checkpoint truncated");
+    if (in.size() < sizeof(T)) throw std::runtime_error("symbol checkpoint truncated");
     T value;
     std::memcpy(&value, in.data(), sizeof(T));
     in.remove_prefix(sizeof(T));
@@ -60,20 +59,17 @@ symbol_checkpoint symbol_checkpoint::decode(std::string_view bytes) {
     throw std::runtime_error("unsupported symbol checkpoint version " + std::to_string(v));
   symbol_checkpoint cp;
   auto flag = r.get<std::uint8_t>();
-  if (flag > 1)
-    throw std::runtime_error("corrupt symbol checkpoint");
+  if (flag > 1) throw std::runtime_error("corrupt symbol checkpoint");
   cp.has_bars = flag == 1;
   cp.first_date = r.get<std::int32_t>();
   cp.last_date = r.get<std::int32_t>();
   auto n = r.get<std::uint32_t>();
-  if (n > r.in.size() / 4)
-    throw std::runtime_error("corrupt symbol checkpoint");
+  if (n > r.in.size() / 4) throw std::runtime_error("corrupt symbol checkpoint");
   cp.applied_splits.reserve(n);
   for (std::uint32_t i = 0; i < n; ++i)
     cp.applied_splits.push_back(r.get<std::int32_t>());
   auto len = r.get<std::uint32_t>();
-  if (len != r.in.size())
-    throw std::runtime_error("corrupt symbol checkpoint");
+  if (len != r.in.size()) throw std::runtime_error("corrupt symbol checkpoint");
   cp.indicator_state.assign(r.in.data(), r.in.size());
   return cp;
 }
@@ -84,8 +80,7 @@ bool symbol_checkpoint::split_applied(day_t date) const {
 
 void symbol_checkpoint::mark_split_applied(day_t date) {
   auto i = std::lower_bound(applied_splits.begin(), applied_splits.end(), date);
-  if (i == applied_splits.end() || *i != date)
-    applied_splits.insert(i, date);
+  if (i == applied_splits.end() || *i != date) applied_splits.insert(i, date);
 }
 
 } // namespace finstream::engine

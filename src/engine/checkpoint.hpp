@@ -11,13 +11,14 @@
 namespace finstream::engine {
 
 /// Everything a processor needs to continue a symbol exactly where the last commit left it. Stored
-/// as bytes (encode/decode) in processor_symbol_state, in the same transaction as the rows it covers.
+/// as bytes (encode/decode) in processor_symbol_state, in the same transaction as the rows it
+/// covers.
 struct symbol_checkpoint {
-  bool has_bars = false;              // no bar processed yet: first/last are meaningless
-  day_t first_date = 0;               // first processed bar (history starts here)
-  day_t last_date = 0;                // last processed bar: later bars are new, others duplicates
-  std::vector<day_t> applied_splits;  // split dates already reflected in the stored rows, ascending
-  std::string indicator_state;        // indicators::indicator_set::save()
+  bool has_bars = false;             // no bar processed yet: first/last are meaningless
+  day_t first_date = 0;              // first processed bar (history starts here)
+  day_t last_date = 0;               // last processed bar: later bars are new, others duplicates
+  std::vector<day_t> applied_splits; // split dates already reflected in the stored rows, ascending
+  std::string indicator_state;       // indicators::indicator_set::save()
 
   /// Versioned binary encoding; decode throws std::runtime_error on anything it did not write.
   std::string encode() const;

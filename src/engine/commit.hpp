@@ -23,7 +23,7 @@ struct offset_commit {
 /// One transaction's worth of processor output.
 struct commit_request {
   pending_output output;
-  std::string group;                  // consumer group owning `offsets` (empty without Kafka)
+  std::string group; // consumer group owning `offsets` (empty without Kafka)
   std::vector<offset_commit> offsets;
 };
 

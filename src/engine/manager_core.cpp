@@ -11,8 +11,9 @@
 namespace finstream::engine {
 
 manager_core::manager_core(plan_store& store, universe_fn universe, manager_options opts)
-  : store_(store), universe_(std::move(universe)), opts_(std::move(opts)) {
-}
+    : store_(store)
+    , universe_(std::move(universe))
+    , opts_(std::move(opts)) {}
 
 void manager_core::update_target(std::chrono::system_clock::time_point now) {
   if (opts_.to) {
@@ -23,7 +24,10 @@ void manager_core::update_target(std::chrono::system_clock::time_point now) {
   if (progress_.target_to == 0 || now >= next_run_) {
     progress_.target_to = last_closed_trading_day(now, opts_.timezone);
     next_run_ = next_daily_run(now, opts_.timezone, opts_.schedule_minutes);
-    log::info("manager", "schedule", {{"target_to", format_date(progress_.target_to)}, {"next_run_in_s", std::chrono::duration_cast<std::chrono::seconds>(next_run_ - now).count()}});
+    log::info("manager", "schedule",
+              {{"target_to", format_date(progress_.target_to)},
+               {"next_run_in_s",
+                std::chrono::duration_cast<std::chrono::seconds>(next_run_ - now).count()}});
   }
 }
 
@@ -56,8 +60,8 @@ std::vector<fetch_task> manager_core::tick(std::chrono::system_clock::time_point
   for (const auto& symbol : in_flight_symbols_) {
     auto it = by_symbol.find(symbol);
     bool finished = false;
-    if (it != by_symbol.end() && in_flight_.count(it->second->task_id)
-        && (it->second->status == "done" || it->second->status == "failed")) {
+    if (it != by_symbol.end() && in_flight_.count(it->second->task_id) &&
+        (it->second->status == "done" || it->second->status == "failed")) {
       finished = true;
       in_flight_.erase(it->second->task_id);
       if (it->second->status == "done")
@@ -65,13 +69,12 @@ std::vector<fetch_task> manager_core::tick(std::chrono::system_clock::time_point
       else
         ++progress_.failed;
     }
-    if (!finished)
-      still_symbols.push_back(symbol);
+    if (!finished) still_symbols.push_back(symbol);
   }
   in_flight_symbols_.swap(still_symbols);
 
   auto now_ms =
-    std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   plan_input in;
   in.universe = universe;
   in.from = opts_.from;
@@ -83,8 +86,7 @@ std::vector<fetch_task> manager_core::tick(std::chrono::system_clock::time_point
   std::set<std::string> busy(in_flight_symbols_.begin(), in_flight_symbols_.end());
   std::vector<std::string> free_universe;
   for (const auto& s : universe)
-    if (!busy.count(s))
-      free_universe.push_back(s);
+    if (!busy.count(s)) free_universe.push_back(s);
   in.universe = std::move(free_universe);
   auto tasks = plan_tasks(in, state, opts_.planning);
 
@@ -98,10 +100,15 @@ std::vector<fetch_task> manager_core::tick(std::chrono::system_clock::time_point
       t.symbol = s;
       t.from = req.from;
       t.to = req.to;
-      t.task_id = s + ":" + format_date(t.from) + ":" + format_date(t.to) + ":b" + std::to_string(req.id);
+      t.task_id =
+          s + ":" + format_date(t.from) + ":" + format_date(t.to) + ":b" + std::to_string(req.id);
       tasks.push_back(std::move(t));
     }
-    log::info("manager", "backfill", {{"id", req.id}, {"symbols", req.symbols.empty() ? universe.size() : req.symbols.size()}, {"from", format_date(req.from)}, {"to", format_date(req.to)}});
+    log::info("manager", "backfill",
+              {{"id", req.id},
+               {"symbols", req.symbols.empty() ? universe.size() : req.symbols.size()},
+               {"from", format_date(req.from)},
+               {"to", format_date(req.to)}});
   }
 
   if (!tasks.empty()) {
@@ -111,7 +118,8 @@ std::vector<fetch_task> manager_core::tick(std::chrono::system_clock::time_point
       in_flight_symbols_.push_back(t.symbol);
     }
     progress_.planned += tasks.size();
-    log::info("manager", "planned", {{"tasks", tasks.size()}, {"to", format_date(progress_.target_to)}});
+    log::info("manager", "planned",
+              {{"tasks", tasks.size()}, {"to", format_date(progress_.target_to)}});
   }
   progress_.in_flight = in_flight_.size();
   progress_.idle = in_flight_.empty() && tasks.empty();
@@ -122,8 +130,7 @@ void manager_core::forget(const std::vector<fetch_task>& tasks) {
   for (const auto& t : tasks) {
     in_flight_.erase(t.task_id);
     auto it = std::find(in_flight_symbols_.begin(), in_flight_symbols_.end(), t.symbol);
-    if (it != in_flight_symbols_.end())
-      in_flight_symbols_.erase(it);
+    if (it != in_flight_symbols_.end()) in_flight_symbols_.erase(it);
   }
   progress_.planned -= std::min<std::uint64_t>(progress_.planned, tasks.size());
   progress_.in_flight = in_flight_.size();

@@ -1,4 +1,5 @@
-// The manager's logic between two ticks: leadership, progress of in-flight tasks, what to plan next.
+// The manager's logic between two ticks: leadership, progress of in-flight tasks, what to plan
+// next.
 #pragma once
 
 #include <chrono>
@@ -16,7 +17,7 @@ namespace finstream::engine {
 
 struct manager_options {
   day_t from = 0;
-  std::optional<day_t> to;             // fixed end date; empty = last closed trading day
+  std::optional<day_t> to; // fixed end date; empty = last closed trading day
   std::string timezone = "America/New_York";
   int schedule_minutes = 17 * 60 + 30; // daily run, local time in `timezone`
   planner_options planning;
@@ -55,8 +56,8 @@ private:
   plan_store& store_;
   universe_fn universe_;
   manager_options opts_;
-  std::set<std::string> in_flight_;             // task ids
-  std::vector<std::string> in_flight_symbols_;  // parallel bookkeeping for completion checks
+  std::set<std::string> in_flight_;            // task ids
+  std::vector<std::string> in_flight_symbols_; // parallel bookkeeping for completion checks
   std::chrono::system_clock::time_point next_run_{};
   std::uint64_t term_ = 0;
   bool leader_ = false;

@@ -10,7 +10,8 @@
 
 namespace finstream::engine {
 
-/// "(Re)fetch [from, to] for these symbols (all of the universe when empty)", from `finstream backfill`.
+/// "(Re)fetch [from, to] for these symbols (all of the universe when empty)", from `finstream
+/// backfill`.
 struct backfill_request {
   std::int64_t id = 0;
   std::vector<std::string> symbols;

@@ -6,15 +6,12 @@
 
 namespace finstream::engine {
 
-std::optional<std::pair<day_t, day_t>> missing_range(const symbol_status* st, day_t from, day_t to) {
-  if (from > to)
-    return std::nullopt;
-  if (st == nullptr || !st->first_date || !st->last_date)
-    return std::make_pair(from, to);
-  if (from < *st->first_date)
-    return std::make_pair(from, to);
-  if (*st->last_date < to)
-    return std::make_pair(std::max<day_t>(from, *st->last_date + 1), to);
+std::optional<std::pair<day_t, day_t>> missing_range(const symbol_status* st, day_t from,
+                                                     day_t to) {
+  if (from > to) return std::nullopt;
+  if (st == nullptr || !st->first_date || !st->last_date) return std::make_pair(from, to);
+  if (from < *st->first_date) return std::make_pair(from, to);
+  if (*st->last_date < to) return std::make_pair(std::max<day_t>(from, *st->last_date + 1), to);
   return std::nullopt;
 }
 
@@ -27,24 +24,20 @@ std::vector<fetch_task> plan_tasks(const plan_input& in, const std::vector<symbo
   for (const auto& symbol : in.universe) {
     auto it = by_symbol.find(symbol);
     const symbol_status* st = it == by_symbol.end() ? nullptr : it->second;
-    if (st != nullptr && st->status == "planned" && in.in_flight.count(st->task_id))
-      continue;
+    if (st != nullptr && st->status == "planned" && in.in_flight.count(st->task_id)) continue;
     auto range = missing_range(st, in.from, in.to);
-    if (!range)
-      continue;
+    if (!range) continue;
     // Its last task already asked up to this target and the source vouched for less (a session
     // not closed yet): ask again when the target moves (the next daily run), not at every tick.
-    if (st != nullptr && st->status == "done" && st->planned_to >= in.to && range->first > in.from
-        && st->planned_from <= range->first)
+    if (st != nullptr && st->status == "done" && st->planned_to >= in.to &&
+        range->first > in.from && st->planned_from <= range->first)
       continue;
-    if (st != nullptr && st->status == "failed" && st->planned_from == range->first
-        && st->planned_to == range->second) {
-      if (st->permanent || st->attempts >= opts.max_attempts)
-        continue;
+    if (st != nullptr && st->status == "failed" && st->planned_from == range->first &&
+        st->planned_to == range->second) {
+      if (st->permanent || st->attempts >= opts.max_attempts) continue;
       auto shift = std::min(st->attempts > 0 ? st->attempts - 1 : 0, 20);
       auto wait = std::min(opts.retry_base_ms << shift, opts.retry_max_ms);
-      if (in.now_ms < st->updated_at_ms + wait)
-        continue;
+      if (in.now_ms < st->updated_at_ms + wait) continue;
     }
     fetch_task t;
     t.symbol = symbol;

@@ -1,4 +1,5 @@
-// The manager's decision: which (symbol, range) tasks to publish, from the universe and symbol_state.
+// The manager's decision: which (symbol, range) tasks to publish, from the universe and
+// symbol_state.
 #pragma once
 
 #include <cstdint>
@@ -26,8 +27,8 @@ struct symbol_status {
 };
 
 struct planner_options {
-  int max_attempts = 5;                       // transient failures before giving up on a range
-  std::int64_t retry_base_ms = 30'000;        // backoff after the n-th failure: base * 2^(n-1)
+  int max_attempts = 5;                // transient failures before giving up on a range
+  std::int64_t retry_base_ms = 30'000; // backoff after the n-th failure: base * 2^(n-1)
   std::int64_t retry_max_ms = 3'600'000;
 };
 
@@ -45,8 +46,8 @@ struct plan_input {
   day_t from = 0;
   day_t to = 0;
   std::int64_t now_ms = 0;
-  std::string epoch;                // distinguishes planning passes in task ids
-  std::set<std::string> in_flight;  // task ids published and not yet completed
+  std::string epoch;               // distinguishes planning passes in task ids
+  std::set<std::string> in_flight; // task ids published and not yet completed
 };
 
 std::vector<fetch_task> plan_tasks(const plan_input& in, const std::vector<symbol_status>& state,

@@ -1,4 +1,5 @@
-// Per-symbol incremental processing: duplicates dropped, splits restated, full recompute when needed.
+// Per-symbol incremental processing: duplicates dropped, splits restated, full recompute when
+// needed.
 #include "engine/symbol_processor.hpp"
 
 #include <algorithm>
@@ -10,15 +11,17 @@ namespace finstream::engine {
 
 symbol_processor::symbol_processor(indicators::indicator_set prototype, history_store& store,
                                    std::size_t max_cached)
-  : prototype_(std::move(prototype)), store_(store), max_cached_(std::max<std::size_t>(max_cached, 1)) {
+    : prototype_(std::move(prototype))
+    , store_(store)
+    , max_cached_(std::max<std::size_t>(max_cached, 1)) {
   if (prototype_.output_count() != indicator_column_count)
-    throw std::invalid_argument("processor indicator set must have the table's "
-                                + std::to_string(indicator_column_count) + " outputs");
+    throw std::invalid_argument("processor indicator set must have the table's " +
+                                std::to_string(indicator_column_count) + " outputs");
   for (std::size_t i = 0; i < indicator_column_count; ++i)
     if (prototype_.output_names()[i] != indicator_columns[i])
-      throw std::invalid_argument("processor indicator output " + std::to_string(i) + " is '"
-                                  + prototype_.output_names()[i] + "', table column is '"
-                                  + indicator_columns[i] + "'");
+      throw std::invalid_argument("processor indicator output " + std::to_string(i) + " is '" +
+                                  prototype_.output_names()[i] + "', table column is '" +
+                                  indicator_columns[i] + "'");
   scratch_.resize(prototype_.output_count());
 }
 
@@ -51,16 +54,12 @@ symbol_processor::context& symbol_processor::get(const std::string& symbol) {
 }
 
 bool symbol_processor::needs_history(const bar_batch& batch) {
-  if (!batch.error.empty())
-    return false;
+  if (!batch.error.empty()) return false;
   auto& ctx = get(batch.symbol);
-  if (ctx.stale)
-    return true;
-  if (!ctx.cp.has_bars)
-    return false;
+  if (ctx.stale) return true;
+  if (!ctx.cp.has_bars) return false;
   for (const auto& s : batch.splits)
-    if (!ctx.cp.split_applied(s.date) && ctx.cp.first_date < s.date)
-      return true;
+    if (!ctx.cp.split_applied(s.date) && ctx.cp.first_date < s.date) return true;
   return !batch.bars.empty() && batch.bars.front().date < ctx.cp.first_date;
 }
 
@@ -83,7 +82,7 @@ void symbol_processor::process(const bar_batch& batch, pending_output& out) {
   if (!batch.error.empty()) {
     ++stats_.failed_tasks;
     out.outcomes.push_back(
-      {batch.symbol, batch.task_id, batch.from, batch.to, false, batch.permanent, batch.error});
+        {batch.symbol, batch.task_id, batch.from, batch.to, false, batch.permanent, batch.error});
     return;
   }
   stats_.bars_in += batch.bars.size();
@@ -91,8 +90,7 @@ void symbol_processor::process(const bar_batch& batch, pending_output& out) {
   // bar, or already applied (a redelivered task), change nothing.
   std::vector<split_event> new_splits;
   for (const auto& s : batch.splits) {
-    if (ctx.cp.split_applied(s.date))
-      continue;
+    if (ctx.cp.split_applied(s.date)) continue;
     if (ctx.cp.has_bars && ctx.cp.first_date < s.date)
       new_splits.push_back(s);
     else
@@ -100,8 +98,8 @@ void symbol_processor::process(const bar_batch& batch, pending_output& out) {
   }
   // Bars before the first processed one extend history backwards (a backfill of an earlier range):
   // every later indicator value depends on them.
-  bool extends_back = ctx.cp.has_bars && !batch.bars.empty()
-                      && batch.bars.front().date < ctx.cp.first_date;
+  bool extends_back =
+      ctx.cp.has_bars && !batch.bars.empty() && batch.bars.front().date < ctx.cp.first_date;
   if (ctx.stale || !new_splits.empty() || extends_back) {
     recompute(batch.symbol, ctx, batch, new_splits, out);
   } else {
@@ -119,7 +117,8 @@ void symbol_processor::process(const bar_batch& batch, pending_output& out) {
   if (batch.last) {
     // The task completes through the last date its source vouched for (a session still open
     // today is fetched again by a later task).
-    day_t through = batch.complete_through != 0 ? std::min(batch.complete_through, batch.to) : batch.to;
+    day_t through =
+        batch.complete_through != 0 ? std::min(batch.complete_through, batch.to) : batch.to;
     out.outcomes.push_back({batch.symbol, batch.task_id, batch.from, through, true, false, {}});
   }
 }
@@ -133,8 +132,7 @@ void symbol_processor::recompute(const std::string& symbol, context& ctx, const 
             [](const split_event& a, const split_event& b) { return a.date < b.date; });
   for (const auto& s : splits) {
     for (auto& b : history)
-      if (b.date < s.date)
-        apply_split(b, s);
+      if (b.date < s.date) apply_split(b, s);
     ctx.cp.mark_split_applied(s.date);
   }
   // New bars extend the history; a bar of an already stored date replaces it (a source may restate
@@ -158,7 +156,8 @@ void symbol_processor::recompute(const std::string& symbol, context& ctx, const 
   ctx.stale = false;
   for (const auto& b : history)
     emit(symbol, ctx, b, out);
-  log::info("processor", "recompute", {{"symbol", symbol}, {"bars", history.size()}, {"splits", splits.size()}});
+  log::info("processor", "recompute",
+            {{"symbol", symbol}, {"bars", history.size()}, {"splits", splits.size()}});
 }
 
 void symbol_processor::committed() {
@@ -182,15 +181,13 @@ void symbol_processor::shrink() {
         break;
       }
     }
-    if (!evicted)
-      return;
+    if (!evicted) return;
   }
 }
 
 void symbol_processor::evict(const std::string& symbol) {
   auto i = cache_.find(symbol);
-  if (i == cache_.end())
-    return;
+  if (i == cache_.end()) return;
   lru_.erase(i->second.lru);
   cache_.erase(i);
 }

@@ -1,5 +1,6 @@
-// The processors' core: bar batches in, indicator rows + checkpoints + task outcomes out, per symbol
-// in date order, O(1) per new bar. No threads, no I/O of its own (history comes from a store).
+// The processors' core: bar batches in, indicator rows + checkpoints + task outcomes out, per
+// symbol in date order, O(1) per new bar. No threads, no I/O of its own (history comes from a
+// store).
 #pragma once
 
 #include <cstddef>
@@ -62,21 +63,22 @@ struct pending_output {
 /// Counters since construction (exported as metrics by the actor).
 struct processor_stats {
   std::uint64_t bars_in = 0;
-  std::uint64_t duplicates = 0;      // bars at or before the symbol's last processed date
-  std::uint64_t recomputes = 0;      // full recomputes (split, state from another algorithm version)
+  std::uint64_t duplicates = 0; // bars at or before the symbol's last processed date
+  std::uint64_t recomputes = 0; // full recomputes (split, state from another algorithm version)
   std::uint64_t failed_tasks = 0;
 };
 
 /// Keeps one indicator set per symbol (restored lazily from the store) and turns batches into rows.
 /// Contract: batches of one symbol arrive in the order the agents produced them; the caller commits
-/// `pending_output` atomically and calls `committed()` afterwards; before `process()` of a batch for
-/// which `needs_history()` is true, every pending row of that symbol must be committed (the recompute
-/// reads the symbol's history from the store).
+/// `pending_output` atomically and calls `committed()` afterwards; before `process()` of a batch
+/// for which `needs_history()` is true, every pending row of that symbol must be committed (the
+/// recompute reads the symbol's history from the store).
 class symbol_processor {
 public:
   /// `prototype` fixes the indicator configuration; its outputs must be the default set's columns
   /// (core/indicator_row.hpp) so rows fit the table. `max_cached` bounds memory: beyond it, symbols
-  /// without uncommitted changes are evicted (least recently used first) and restored when seen again.
+  /// without uncommitted changes are evicted (least recently used first) and restored when seen
+  /// again.
   symbol_processor(indicators::indicator_set prototype, history_store& store,
                    std::size_t max_cached = 100000);
 

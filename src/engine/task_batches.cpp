@@ -29,8 +29,8 @@ std::vector<bar_batch> make_batches(const fetch_task& task, fetch_result result,
     return out;
   }
   auto& series = std::get<bar_series>(result);
-  const day_t through = series.complete_through != 0 ? std::min(series.complete_through, task.to)
-                                                      : task.to;
+  const day_t through =
+      series.complete_through != 0 ? std::min(series.complete_through, task.to) : task.to;
   std::size_t n = series.bars.size();
   std::size_t i = 0;
   do {

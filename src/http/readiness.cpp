@@ -8,7 +8,8 @@
 namespace finstream::http {
 
 check_handle::check_handle(check_handle&& other) noexcept
-  : owner_(std::exchange(other.owner_, nullptr)), id_(other.id_) {}
+    : owner_(std::exchange(other.owner_, nullptr))
+    , id_(other.id_) {}
 
 check_handle& check_handle::operator=(check_handle&& other) noexcept {
   if (this != &other) {
@@ -20,8 +21,7 @@ check_handle& check_handle::operator=(check_handle&& other) noexcept {
 }
 
 void check_handle::reset() noexcept {
-  if (owner_)
-    std::exchange(owner_, nullptr)->remove(id_);
+  if (owner_) std::exchange(owner_, nullptr)->remove(id_);
 }
 
 readiness& readiness::global() {
@@ -35,8 +35,7 @@ check_handle readiness::add(std::string name, check_fn fn) {
   for (char c : name)
     if (c <= 0x20 || c >= 0x7f || c == ',')
       throw std::invalid_argument("readiness: check name must be printable, without blanks/commas");
-  if (!fn)
-    throw std::invalid_argument("readiness: empty check");
+  if (!fn) throw std::invalid_argument("readiness: empty check");
   std::lock_guard<std::mutex> lock{mutex_};
   std::uint64_t id = next_id_++;
   checks_.emplace(id, entry{std::move(name), std::move(fn)});
@@ -53,8 +52,7 @@ std::vector<std::string> readiness::failing() const {
     } catch (...) {
       ok = false;
     }
-    if (!ok)
-      out.push_back(e.name);
+    if (!ok) out.push_back(e.name);
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());

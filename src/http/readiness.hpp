@@ -30,7 +30,9 @@ public:
 
 private:
   friend class readiness;
-  check_handle(readiness* owner, std::uint64_t id) : owner_(owner), id_(id) {}
+  check_handle(readiness* owner, std::uint64_t id)
+      : owner_(owner)
+      , id_(id) {}
   readiness* owner_ = nullptr;
   std::uint64_t id_ = 0;
 };

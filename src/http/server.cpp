@@ -40,7 +40,8 @@ struct shared_state {
 class session : public std::enable_shared_from_this<session> {
 public:
   session(tcp::socket socket, std::shared_ptr<shared_state> state)
-    : stream_(std::move(socket)), state_(std::move(state)) {}
+      : stream_(std::move(socket))
+      , state_(std::move(state)) {}
 
   ~session() { state_->sessions.erase(this); }
 
@@ -66,8 +67,8 @@ private:
   }
 
   void on_read(beast::error_code ec, std::size_t) {
-    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout
-        || ec == asio::error::operation_aborted || state_->stopping)
+    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::operation_aborted || state_->stopping)
       return close();
     if (ec) {
       if (ec.category() != bhttp::make_error_code(bhttp::error::bad_target).category())
@@ -126,8 +127,7 @@ private:
     res_.set(bhttp::field::server, "finstream");
     res_.set(bhttp::field::content_type, content_type);
     res_.set(bhttp::field::cache_control, "no-store");
-    if (status == bhttp::status::method_not_allowed)
-      res_.set(bhttp::field::allow, "GET");
+    if (status == bhttp::status::method_not_allowed) res_.set(bhttp::field::allow, "GET");
     res_.body() = std::move(body);
     res_.keep_alive(keep_alive);
     res_.prepare_payload();
@@ -137,18 +137,17 @@ private:
   }
 
   void on_write(beast::error_code ec, std::size_t) {
-    if (ec || !res_.keep_alive() || state_->stopping)
-      return close();
+    if (ec || !res_.keep_alive() || state_->stopping) return close();
     read_next();
   }
 
   void count(std::string_view path, bhttp::status status) noexcept {
     try {
       state_->options.registry
-        ->counter("finstream_http_requests_total",
-                  "HTTP requests served by the operations endpoint.",
-                  {{"path", std::string{path}}, {"code", std::to_string(static_cast<int>(status))}})
-        .inc();
+          ->counter(
+              "finstream_http_requests_total", "HTTP requests served by the operations endpoint.",
+              {{"path", std::string{path}}, {"code", std::to_string(static_cast<int>(status))}})
+          .inc();
     } catch (...) {
       // Metrics must never break the endpoint.
     }
@@ -174,15 +173,13 @@ struct server::impl {
 
   void accept() {
     acceptor.async_accept(io, [this](beast::error_code ec, tcp::socket socket) {
-      if (state->stopping)
-        return;
+      if (state->stopping) return;
       if (ec) {
         // E.g. EMFILE: back off instead of spinning; the listener stays up.
         log::warn("http", "accept_failed", {{"error", ec.message()}});
         retry_timer.expires_after(std::chrono::milliseconds(100));
         retry_timer.async_wait([this](beast::error_code) {
-          if (!state->stopping)
-            accept();
+          if (!state->stopping) accept();
         });
         return;
       }
@@ -197,7 +194,8 @@ struct server::impl {
   }
 };
 
-server::server(server_options options) : impl_(std::make_unique<impl>()) {
+server::server(server_options options)
+    : impl_(std::make_unique<impl>()) {
   impl_->state->options = std::move(options);
   auto& opts = impl_->state->options;
   if (!opts.registry || !opts.readiness)
@@ -207,8 +205,7 @@ server::server(server_options options) : impl_(std::make_unique<impl>()) {
     tcp::resolver resolver{impl_->io};
     auto results = resolver.resolve(opts.address, std::to_string(opts.port),
                                     tcp::resolver::passive | tcp::resolver::numeric_service);
-    if (results.empty())
-      throw std::runtime_error("no address");
+    if (results.empty()) throw std::runtime_error("no address");
     tcp::endpoint ep = results.begin()->endpoint();
     impl_->acceptor.open(ep.protocol());
     impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
@@ -235,15 +232,20 @@ server::server(server_options options) : impl_(std::make_unique<impl>()) {
   log::info("http", "listening", {{"address", address()}, {"port", port()}});
 }
 
-server::~server() { stop(); }
+server::~server() {
+  stop();
+}
 
-std::uint16_t server::port() const noexcept { return impl_->bound.port(); }
+std::uint16_t server::port() const noexcept {
+  return impl_->bound.port();
+}
 
-std::string server::address() const { return impl_->bound.address().to_string(); }
+std::string server::address() const {
+  return impl_->bound.address().to_string();
+}
 
 void server::stop() noexcept {
-  if (impl_->stopped.exchange(true))
-    return;
+  if (impl_->stopped.exchange(true)) return;
   // Close the listener and every connection on the io thread; pending operations then complete
   // with operation_aborted, nothing re-arms, run() drains and returns.
   asio::post(impl_->io, [im = impl_.get()] {
@@ -253,11 +255,9 @@ void server::stop() noexcept {
     im->retry_timer.cancel();
     auto sessions = im->state->sessions; // closing may destroy sessions, which edit the map
     for (auto& [ptr, weak] : sessions)
-      if (auto s = weak.lock())
-        s->close();
+      if (auto s = weak.lock()) s->close();
   });
-  if (impl_->thread.joinable())
-    impl_->thread.join();
+  if (impl_->thread.joinable()) impl_->thread.join();
 }
 
 } // namespace finstream::http

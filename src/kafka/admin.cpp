@@ -200,11 +200,13 @@ std::optional<int> admin::partition_count(const std::string& topic,
   return st.partitions;
 }
 
-void admin::delete_topics(const std::vector<std::string>& topics, std::chrono::milliseconds timeout) {
+void admin::delete_topics(const std::vector<std::string>& topics,
+                          std::chrono::milliseconds timeout) {
   if (topics.empty()) return;
   char errstr[512];
   std::vector<rd_kafka_DeleteTopic_t*> items;
-  for (const auto& t : topics) items.push_back(rd_kafka_DeleteTopic_new(t.c_str()));
+  for (const auto& t : topics)
+    items.push_back(rd_kafka_DeleteTopic_new(t.c_str()));
   struct owner {
     std::vector<rd_kafka_DeleteTopic_t*>& v;
     ~owner() { rd_kafka_DeleteTopic_destroy_array(v.data(), v.size()); }
@@ -220,10 +222,12 @@ void admin::delete_topics(const std::vector<std::string>& topics, std::chrono::m
     throw error(std::string{"kafka admin: bad timeout: "} + errstr);
   std::unique_ptr<rd_kafka_queue_t, queue_deleter> queue{rd_kafka_queue_new(rk)};
   rd_kafka_DeleteTopics(rk, items.data(), items.size(), opts.get(), queue.get());
-  std::unique_ptr<rd_kafka_event_t, event_deleter> ev{rd_kafka_queue_poll(queue.get(), budget + 5000)};
+  std::unique_ptr<rd_kafka_event_t, event_deleter> ev{
+      rd_kafka_queue_poll(queue.get(), budget + 5000)};
   if (!ev) throw error("kafka admin: no DeleteTopics result", RdKafka::ERR__TIMED_OUT);
   if (rd_kafka_resp_err_t e = rd_kafka_event_error(ev.get()); e != RD_KAFKA_RESP_ERR_NO_ERROR)
-    throw error(std::string{"kafka admin: DeleteTopics failed: "} + rd_kafka_event_error_string(ev.get()),
+    throw error(std::string{"kafka admin: DeleteTopics failed: "} +
+                    rd_kafka_event_error_string(ev.get()),
                 e);
   const rd_kafka_DeleteTopics_result_t* res = rd_kafka_event_DeleteTopics_result(ev.get());
   if (!res) throw error("kafka admin: unexpected event type for DeleteTopics");

@@ -32,43 +32,38 @@ void atomic_add(std::atomic<double>& a, double v) noexcept {
 }
 
 bool valid_metric_name(std::string_view n) {
-  if (n.empty())
-    return false;
+  if (n.empty()) return false;
   for (std::size_t i = 0; i < n.size(); ++i) {
     char c = n[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':'
-              || (i > 0 && c >= '0' && c <= '9');
-    if (!ok)
-      return false;
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':' ||
+              (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
   }
   return true;
 }
 
 bool valid_label_name(std::string_view n) {
-  if (n.empty() || n.substr(0, 2) == "__")
-    return false;
+  if (n.empty() || n.substr(0, 2) == "__") return false;
   for (std::size_t i = 0; i < n.size(); ++i) {
     char c = n[i];
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'
-              || (i > 0 && c >= '0' && c <= '9');
-    if (!ok)
-      return false;
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+              (i > 0 && c >= '0' && c <= '9');
+    if (!ok) return false;
   }
   return true;
 }
 
 void check_name(std::string_view name) {
   if (name.substr(0, 10) != "finstream_" || !valid_metric_name(name))
-    throw std::invalid_argument("metrics: invalid metric name '" + std::string{name}
-                                + "' (must start with finstream_ and match "
-                                  "[a-zA-Z_:][a-zA-Z0-9_:]*)");
+    throw std::invalid_argument("metrics: invalid metric name '" + std::string{name} +
+                                "' (must start with finstream_ and match "
+                                "[a-zA-Z_:][a-zA-Z0-9_:]*)");
 }
 
 // Sorts by label name (so that order does not matter) and validates; throws on bad or duplicate
 // names. `reserve_le`: histograms own the `le` label.
 labels normalize(labels l, bool reserve_le) {
-  std::sort(l.begin(), l.end(),
-            [](const label& a, const label& b) { return a.first < b.first; });
+  std::sort(l.begin(), l.end(), [](const label& a, const label& b) { return a.first < b.first; });
   for (std::size_t i = 0; i < l.size(); ++i) {
     if (!valid_label_name(l[i].first))
       throw std::invalid_argument("metrics: invalid label name '" + l[i].first + "'");
@@ -90,8 +85,7 @@ bool try_normalize(labels& l) {
 }
 
 std::vector<double> check_bounds(std::vector<double> b) {
-  if (!b.empty() && std::isinf(b.back()) && b.back() > 0)
-    b.pop_back(); // +Inf is implicit
+  if (!b.empty() && std::isinf(b.back()) && b.back() > 0) b.pop_back(); // +Inf is implicit
   for (std::size_t i = 0; i < b.size(); ++i) {
     if (!std::isfinite(b[i]))
       throw std::invalid_argument("metrics: histogram bounds must be finite");
@@ -117,13 +111,11 @@ std::string escape_help(std::string_view v) {
 
 // `{a="x",b="y"}` (with an optional trailing `le`), or nothing when there are no labels.
 void append_labels(std::string& out, const labels& l, const std::string* le = nullptr) {
-  if (l.empty() && !le)
-    return;
+  if (l.empty() && !le) return;
   out += '{';
   bool first = true;
   for (const auto& [k, v] : l) {
-    if (!first)
-      out += ',';
+    if (!first) out += ',';
     first = false;
     out += k;
     out += "=\"";
@@ -131,8 +123,7 @@ void append_labels(std::string& out, const labels& l, const std::string* le = nu
     out += '"';
   }
   if (le) {
-    if (!first)
-      out += ',';
+    if (!first) out += ',';
     out += "le=\"";
     out += *le;
     out += '"';
@@ -159,21 +150,22 @@ void counter::inc(double v) noexcept {
   atomic_add(value_, v);
 }
 
-void gauge::inc(double v) noexcept { atomic_add(value_, v); }
+void gauge::inc(double v) noexcept {
+  atomic_add(value_, v);
+}
 
 histogram::histogram(std::vector<double> bounds)
-  : bounds_(check_bounds(std::move(bounds)))
-  , buckets_(new std::atomic<std::uint64_t>[bounds_.size() + 1]) {
+    : bounds_(check_bounds(std::move(bounds)))
+    , buckets_(new std::atomic<std::uint64_t>[bounds_.size() + 1]) {
   for (std::size_t i = 0; i <= bounds_.size(); ++i)
     buckets_[i].store(0, std::memory_order_relaxed);
 }
 
 void histogram::observe(double v) noexcept {
   // First bound >= v; NaN lands in +Inf (it compares false with everything).
-  std::size_t i = static_cast<std::size_t>(
-    std::lower_bound(bounds_.begin(), bounds_.end(), v) - bounds_.begin());
-  if (std::isnan(v))
-    i = bounds_.size();
+  std::size_t i = static_cast<std::size_t>(std::lower_bound(bounds_.begin(), bounds_.end(), v) -
+                                           bounds_.begin());
+  if (std::isnan(v)) i = bounds_.size();
   buckets_[i].fetch_add(1, std::memory_order_relaxed);
   atomic_add(sum_, v);
 }
@@ -219,7 +211,8 @@ std::vector<double> linear_buckets(double start, double width, std::size_t count
 // -- callback handle ------------------------------------------------------------------------------
 
 callback_handle::callback_handle(callback_handle&& other) noexcept
-  : owner_(std::exchange(other.owner_, nullptr)), id_(other.id_) {}
+    : owner_(std::exchange(other.owner_, nullptr))
+    , id_(other.id_) {}
 
 callback_handle& callback_handle::operator=(callback_handle&& other) noexcept {
   if (this != &other) {
@@ -231,8 +224,7 @@ callback_handle& callback_handle::operator=(callback_handle&& other) noexcept {
 }
 
 void callback_handle::reset() noexcept {
-  if (owner_)
-    std::exchange(owner_, nullptr)->unregister(id_);
+  if (owner_) std::exchange(owner_, nullptr)->unregister(id_);
 }
 
 // -- registry -------------------------------------------------------------------------------------
@@ -270,18 +262,17 @@ registry::family& registry::family_for(std::string_view name, std::string_view h
     f->name = std::string{name};
     f->help = std::string{help};
     f->type = type;
-    if (bounds)
-      f->bounds = *bounds;
+    if (bounds) f->bounds = *bounds;
     it = families_.emplace(f->name, std::move(f)).first;
     return *it->second;
   }
   family& f = *it->second;
   if (f.type != type)
-    throw std::invalid_argument("metrics: '" + f.name + "' is already registered as a "
-                                + type_name(f.type) + ", not a " + type_name(type));
+    throw std::invalid_argument("metrics: '" + f.name + "' is already registered as a " +
+                                type_name(f.type) + ", not a " + type_name(type));
   if (bounds && f.bounds != *bounds)
-    throw std::invalid_argument("metrics: histogram '" + f.name
-                                + "' is already registered with other bucket bounds");
+    throw std::invalid_argument("metrics: histogram '" + f.name +
+                                "' is already registered with other bucket bounds");
   return f;
 }
 
@@ -290,8 +281,7 @@ metrics::counter& registry::counter(std::string_view name, std::string_view help
   std::lock_guard<std::mutex> lock{mutex_};
   auto& f = family_for(name, help, type_counter, nullptr);
   auto& slot = f.counters[std::move(l)];
-  if (!slot)
-    slot = std::make_unique<metrics::counter>();
+  if (!slot) slot = std::make_unique<metrics::counter>();
   return *slot;
 }
 
@@ -301,11 +291,10 @@ metrics::gauge& registry::gauge(std::string_view name, std::string_view help, la
   auto& f = family_for(name, help, type_gauge, nullptr);
   for (const auto& [id, cb] : f.callbacks)
     if (cb.one && cb.l == l)
-      throw std::invalid_argument("metrics: '" + f.name
-                                  + "' already has a callback series with these labels");
+      throw std::invalid_argument("metrics: '" + f.name +
+                                  "' already has a callback series with these labels");
   auto& slot = f.gauges[std::move(l)];
-  if (!slot)
-    slot = std::make_unique<metrics::gauge>();
+  if (!slot) slot = std::make_unique<metrics::gauge>();
   return *slot;
 }
 
@@ -316,15 +305,13 @@ metrics::histogram& registry::histogram(std::string_view name, std::string_view 
   std::lock_guard<std::mutex> lock{mutex_};
   auto& f = family_for(name, help, type_histogram, &bounds);
   auto& slot = f.histograms[std::move(l)];
-  if (!slot)
-    slot = std::make_unique<metrics::histogram>(std::move(bounds));
+  if (!slot) slot = std::make_unique<metrics::histogram>(std::move(bounds));
   return *slot;
 }
 
 callback_handle registry::gauge_callback(std::string_view name, std::string_view help, labels l,
                                          std::function<double()> fn) {
-  if (!fn)
-    throw std::invalid_argument("metrics: empty callback");
+  if (!fn) throw std::invalid_argument("metrics: empty callback");
   l = normalize(std::move(l), false);
   std::lock_guard<std::mutex> lock{mutex_};
   auto& f = family_for(name, help, type_gauge, nullptr);
@@ -332,8 +319,8 @@ callback_handle registry::gauge_callback(std::string_view name, std::string_view
     throw std::invalid_argument("metrics: '" + f.name + "' already has a series with these labels");
   for (const auto& [id, cb] : f.callbacks)
     if (cb.one && cb.l == l)
-      throw std::invalid_argument("metrics: '" + f.name
-                                  + "' already has a callback series with these labels");
+      throw std::invalid_argument("metrics: '" + f.name +
+                                  "' already has a callback series with these labels");
   std::uint64_t id = next_callback_id_++;
   f.callbacks.emplace(id, family::callback{std::move(l), std::move(fn), {}});
   return callback_handle{this, id};
@@ -341,8 +328,7 @@ callback_handle registry::gauge_callback(std::string_view name, std::string_view
 
 callback_handle registry::gauge_callback_family(std::string_view name, std::string_view help,
                                                 std::function<std::vector<sample>()> fn) {
-  if (!fn)
-    throw std::invalid_argument("metrics: empty callback");
+  if (!fn) throw std::invalid_argument("metrics: empty callback");
   std::lock_guard<std::mutex> lock{mutex_};
   auto& f = family_for(name, help, type_gauge, nullptr);
   std::uint64_t id = next_callback_id_++;
@@ -353,8 +339,7 @@ callback_handle registry::gauge_callback_family(std::string_view name, std::stri
 void registry::unregister(std::uint64_t id) noexcept {
   std::lock_guard<std::mutex> lock{mutex_};
   for (auto& [name, f] : families_)
-    if (f->callbacks.erase(id))
-      return;
+    if (f->callbacks.erase(id)) return;
 }
 
 std::string registry::render() const {
@@ -391,8 +376,7 @@ std::string registry::render() const {
             continue;
           }
           for (auto& s : samples)
-            if (try_normalize(s.labels))
-              series.emplace(std::move(s.labels), s.value);
+            if (try_normalize(s.labels)) series.emplace(std::move(s.labels), s.value);
         }
       }
       for (const auto& [l, v] : series)
@@ -422,8 +406,7 @@ std::string registry::render() const {
       break;
     }
     }
-    if (body.empty())
-      continue;
+    if (body.empty()) continue;
     out += "# HELP ";
     out += f.name;
     out += ' ';
@@ -457,10 +440,8 @@ std::string escape_label_value(std::string_view v) {
 }
 
 std::string format_value(double v) {
-  if (std::isnan(v))
-    return "NaN";
-  if (std::isinf(v))
-    return v > 0 ? "+Inf" : "-Inf";
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   char buf[32];
   auto res = std::to_chars(buf, buf + sizeof buf, v); // shortest round-trip representation
   return std::string(buf, res.ptr);

@@ -118,7 +118,9 @@ public:
 
 private:
   friend class registry;
-  callback_handle(registry* owner, std::uint64_t id) : owner_(owner), id_(id) {}
+  callback_handle(registry* owner, std::uint64_t id)
+      : owner_(owner)
+      , id_(id) {}
   registry* owner_ = nullptr;
   std::uint64_t id_ = 0;
 };
@@ -147,9 +149,8 @@ public:
                                                labels l, std::function<double()> fn);
   /// Like gauge_callback, but `fn` yields any number of series (e.g. lag per partition, whose
   /// set changes with rebalances). Each returned sample's labels must be valid and unique.
-  [[nodiscard]] callback_handle
-  gauge_callback_family(std::string_view name, std::string_view help,
-                        std::function<std::vector<sample>()> fn);
+  [[nodiscard]] callback_handle gauge_callback_family(std::string_view name, std::string_view help,
+                                                      std::function<std::vector<sample>()> fn);
 
   /// Everything, in the Prometheus text exposition format 0.0.4: families sorted by name, HELP and
   /// TYPE once per family, series sorted by labels. A family without series is omitted.

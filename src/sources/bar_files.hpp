@@ -1,4 +1,5 @@
-// Readers of bar data files: Yahoo chart API response bodies, yfinance CSV exports, plain OHLCV CSV.
+// Readers of bar data files: Yahoo chart API response bodies, yfinance CSV exports, plain OHLCV
+// CSV.
 #pragma once
 
 #include <cstddef>

@@ -1,4 +1,5 @@
-// The one interface every market-data source implements: (symbol, from, to) → bars or a typed error.
+// The one interface every market-data source implements: (symbol, from, to) → bars or a typed
+// error.
 #pragma once
 
 #include <memory>
@@ -26,16 +27,18 @@ const char* to_string(fetch_error_kind kind);
 
 struct fetch_error {
   fetch_error_kind kind = fetch_error_kind::network;
-  std::string reason;   // one line, human readable, no secrets
-  int http_status = 0;  // last HTTP status seen, 0 when none
-  int attempts = 0;     // requests made for this fetch, retries included
+  std::string reason;  // one line, human readable, no secrets
+  int http_status = 0; // last HTTP status seen, 0 when none
+  int attempts = 0;    // requests made for this fetch, retries included
 };
 
-/// Either the series (bars ascending, unique dates, only closed sessions, within [from, to]) or why not.
+/// Either the series (bars ascending, unique dates, only closed sessions, within [from, to]) or why
+/// not.
 using fetch_result = std::variant<bar_series, fetch_error>;
 
 /// A market-data source. `fetch` may block (network I/O); an instance is used by one thread at a
-/// time. Instances created by one factory share process-wide limits (rate limiter, circuit breaker).
+/// time. Instances created by one factory share process-wide limits (rate limiter, circuit
+/// breaker).
 class source {
 public:
   virtual ~source() = default;

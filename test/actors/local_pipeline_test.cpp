@@ -19,7 +19,9 @@ namespace {
 /// A batch_writer over the in-memory stores: what PostgreSQL's sink does, in memory.
 class memory_writer : public engine::batch_writer {
 public:
-  memory_writer(test::memory_history_store& h, test::memory_plan_store& p) : history(h), plan(p) {}
+  memory_writer(test::memory_history_store& h, test::memory_plan_store& p)
+      : history(h)
+      , plan(p) {}
   engine::commit_reply write(const engine::commit_request& req) override {
     history.commit(req.output, indicators::indicator_set::algorithm_version);
     for (const auto& o : req.output.outcomes)
@@ -85,8 +87,7 @@ struct fixture {
   bool run_until(Pred done, int rounds = 10000) {
     for (int i = 0; i < rounds; ++i) {
       sched->run();
-      if (done())
-        return true;
+      if (done()) return true;
       sched->trigger_timeouts();
     }
     return done();
@@ -138,8 +139,12 @@ TEST_CASE_METHOD(fixture, "local actors: tasks flow manager → agent → proces
     self->send(manager, actors::progress_atom_v);
     sched->run();
     bool idle = false;
-    self->receive([&](const engine::manager_progress& p) { progress = p; idle = p.idle; },
-                  caf::after(std::chrono::seconds{0}) >> [] {});
+    self->receive(
+        [&](const engine::manager_progress& p) {
+          progress = p;
+          idle = p.idle;
+        },
+        caf::after(std::chrono::seconds{0}) >> [] {});
     return idle;
   }));
   CHECK(progress.planned == 5);
@@ -187,7 +192,12 @@ TEST_CASE_METHOD(fixture, "local processor: while its commits are in flight it w
     int n = 0;
     for (bool more = true; more;) {
       more = false;
-      self->receive([&](bool) { ++n; more = true; }, caf::after(std::chrono::seconds{0}) >> [] {});
+      self->receive(
+          [&](bool) {
+            ++n;
+            more = true;
+          },
+          caf::after(std::chrono::seconds{0}) >> [] {});
     }
     return n;
   };

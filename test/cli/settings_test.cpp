@@ -40,12 +40,14 @@ TEST_CASE("precedence: default < file < environment < flag") {
   auto path = "/tmp/" + finstream::test::unique_name("cfg") + ".toml";
   {
     std::ofstream f{path};
-    f << "[kafka]\nbootstrap = \"file:1\"\ntask_topic = \"file_topic\"\n[processor]\nbatch_rows = 7\n";
+    f << "[kafka]\nbootstrap = \"file:1\"\ntask_topic = \"file_topic\"\n[processor]\nbatch_rows = "
+         "7\n";
   }
   ::setenv("FINSTREAM_KAFKA_TASK_TOPIC", "env_topic", 1);
   ::setenv("FINSTREAM_PROCESSOR_BATCH_ROWS", "9", 1);
-  auto s = parse({"--config", path, "--kafka", "flag:2"},
-                 {"kafka.bootstrap", "kafka.task_topic", "processor.batch_rows", "kafka.data_topic"});
+  auto s =
+      parse({"--config", path, "--kafka", "flag:2"},
+            {"kafka.bootstrap", "kafka.task_topic", "processor.batch_rows", "kafka.data_topic"});
   ::unsetenv("FINSTREAM_KAFKA_TASK_TOPIC");
   ::unsetenv("FINSTREAM_PROCESSOR_BATCH_ROWS");
   CHECK(s.str("kafka.bootstrap") == "flag:2");

@@ -39,10 +39,13 @@ TEST_CASE("an event line has timestamp, level, role, event and fields") {
 
 TEST_CASE("values with blanks, quotes, '=' or control characters are quoted and escaped") {
   CHECK(log::format_event("processor", "copy_failed",
-                          {{"error", "duplicate key \"x\""}, {"k", "a=b"}, {"e", ""},
-                           {"nl", "a\nb\\c"}, {"ratio", 0.25}})
-        == "role=processor event=copy_failed error=\"duplicate key \\\"x\\\"\" k=\"a=b\" e=\"\" "
-           "nl=\"a\\nb\\\\c\" ratio=0.25");
+                          {{"error", "duplicate key \"x\""},
+                           {"k", "a=b"},
+                           {"e", ""},
+                           {"nl", "a\nb\\c"},
+                           {"ratio", 0.25}}) ==
+        "role=processor event=copy_failed error=\"duplicate key \\\"x\\\"\" k=\"a=b\" e=\"\" "
+        "nl=\"a\\nb\\\\c\" ratio=0.25");
 }
 
 TEST_CASE("levels filter lines and parse from --log-level strings") {
@@ -64,24 +67,24 @@ TEST_CASE("levels filter lines and parse from --log-level strings") {
 }
 
 TEST_CASE("redact masks passwords in libpq DSNs, URIs and assignments") {
-  CHECK(log::redact("host=db user=fin password=s3cret dbname=x")
-        == "host=db user=fin password=*** dbname=x");
+  CHECK(log::redact("host=db user=fin password=s3cret dbname=x") ==
+        "host=db user=fin password=*** dbname=x");
   CHECK(log::redact("host=db password='a b\\' c' dbname=x") == "host=db password=*** dbname=x");
   CHECK(log::redact("PASSWORD = hunter2") == "PASSWORD = ***");
   CHECK(log::redact("PGPASSWORD=xyz make") == "PGPASSWORD=*** make");
-  CHECK(log::redact("postgresql://fin:s3cret@db:5432/x?sslmode=require")
-        == "postgresql://fin:***@db:5432/x?sslmode=require");
-  CHECK(log::redact("postgresql://fin@db/x?password=abc&sslmode=require")
-        == "postgresql://fin@db/x?password=***&sslmode=require");
-  CHECK(log::redact("connect to http://u:p%40ss@h/ failed; retry")
-        == "connect to http://u:***@h/ failed; retry");
+  CHECK(log::redact("postgresql://fin:s3cret@db:5432/x?sslmode=require") ==
+        "postgresql://fin:***@db:5432/x?sslmode=require");
+  CHECK(log::redact("postgresql://fin@db/x?password=abc&sslmode=require") ==
+        "postgresql://fin@db/x?password=***&sslmode=require");
+  CHECK(log::redact("connect to http://u:p%40ss@h/ failed; retry") ==
+        "connect to http://u:***@h/ failed; retry");
   CHECK(log::redact("{\"password\": \"x y\"}") == "{\"password\": ***}");
   // Nothing secret: unchanged.
-  CHECK(log::redact("FATAL: password authentication failed for user \"fin\"")
-        == "FATAL: password authentication failed for user \"fin\"");
+  CHECK(log::redact("FATAL: password authentication failed for user \"fin\"") ==
+        "FATAL: password authentication failed for user \"fin\"");
   CHECK(log::redact("postgresql://fin@db:5432/x") == "postgresql://fin@db:5432/x");
-  CHECK(log::redact("https://query1.finance.yahoo.com/v8/finance/chart/AAPL")
-        == "https://query1.finance.yahoo.com/v8/finance/chart/AAPL");
+  CHECK(log::redact("https://query1.finance.yahoo.com/v8/finance/chart/AAPL") ==
+        "https://query1.finance.yahoo.com/v8/finance/chart/AAPL");
 }
 
 TEST_CASE("secrets never reach a log line") {

@@ -38,7 +38,7 @@ TEST_CASE("crash: a processor process SIGKILLed mid-backfill and restarted loses
   process feeder{run_args("manager=1,agent=2,processor=0", db, k, symbols, from, to),
                  dir + "/feeder.log"};
   auto victim = std::make_unique<process>(
-    run_args("manager=0,agent=0,processor=2", db, k, symbols, from, to), dir + "/victim.log");
+      run_args("manager=0,agent=0,processor=2", db, k, symbols, from, to), dir + "/victim.log");
   // Kill it once it has committed part of the work, not all of it.
   REQUIRE(wait_until([&] { return db.scalar("SELECT count(*) FROM technical_indicators") > 20000; },
                      180s));
@@ -66,8 +66,8 @@ TEST_CASE("crash: an agent process SIGKILLed mid-backfill and restarted loses an
   process core{run_args("manager=1,agent=0,processor=2", db, k, symbols, from, to),
                dir + "/core.log"};
   auto victim = std::make_unique<process>(
-    run_args("manager=0,agent=1,processor=0", db, k, symbols, from, to, {"--log-level", "debug"}),
-    dir + "/victim.log");
+      run_args("manager=0,agent=1,processor=0", db, k, symbols, from, to, {"--log-level", "debug"}),
+      dir + "/victim.log");
   // Kill the agent after a few of its 200 tasks, between fetching and committing others.
   REQUIRE(wait_until([&] { return count(victim->log(), "event=fetched") >= 10; }, 120s));
   victim->signal(SIGKILL);
@@ -95,7 +95,8 @@ TEST_CASE("poison: malformed messages on either topic land in the dead-letter to
     // Topics exist before the pipeline starts so that the poison is the first thing it reads.
     kafka::admin admin{kc};
     std::vector<kafka::topic_spec> specs;
-    for (const auto& t : {k.task_topic, k.data_topic, k.task_topic + ".dlq", k.data_topic + ".dlq"}) {
+    for (const auto& t :
+         {k.task_topic, k.data_topic, k.task_topic + ".dlq", k.data_topic + ".dlq"}) {
       kafka::topic_spec spec;
       spec.name = t;
       spec.partitions = 6;
@@ -120,12 +121,12 @@ TEST_CASE("poison: malformed messages on either topic land in the dead-letter to
   c.subscribe({k.task_topic + ".dlq", k.data_topic + ".dlq"});
   std::vector<kafka::record> dead;
   wait_until(
-    [&] {
-      for (auto& r : c.poll(10, 200ms))
-        dead.push_back(std::move(r));
-      return dead.size() >= 3;
-    },
-    30s);
+      [&] {
+        for (auto& r : c.poll(10, 200ms))
+          dead.push_back(std::move(r));
+        return dead.size() >= 3;
+      },
+      30s);
   REQUIRE(dead.size() == 3);
   std::set<std::string> origins;
   for (const auto& r : dead) {
@@ -152,7 +153,8 @@ TEST_CASE("memory: a backlog of over 1,000,000 bars in Kafka is processed in bou
                    dir + "/feeder.log"};
     auto port = feeder.metrics_port();
     REQUIRE(port);
-    REQUIRE(wait_until([&] { return metric(*port, "finstream_tasks_fetched_total") >= 260; }, 300s));
+    REQUIRE(
+        wait_until([&] { return metric(*port, "finstream_tasks_fetched_total") >= 260; }, 300s));
     CHECK(metric(*port, "finstream_bars_fetched_total") >= 1'000'000);
     feeder.signal(SIGTERM);
     REQUIRE(feeder.wait(15s) == 0);
@@ -166,12 +168,12 @@ TEST_CASE("memory: a backlog of over 1,000,000 bars in Kafka is processed in bou
                 dir + "/drain.log"};
   long peak = 0;
   bool done = wait_until(
-    [&] {
-      peak = std::max(peak, drain.peak_rss_kib());
-      return db.scalar("SELECT count(*) FROM technical_indicators") >= 1'000'000
-             && done_symbols(db) == 260;
-    },
-    600s);
+      [&] {
+        peak = std::max(peak, drain.peak_rss_kib());
+        return db.scalar("SELECT count(*) FROM technical_indicators") >= 1'000'000 &&
+               done_symbols(db) == 260;
+      },
+      600s);
   peak = std::max(peak, drain.peak_rss_kib());
   INFO("peak RSS " << peak / 1024 << " MiB");
   REQUIRE(done);

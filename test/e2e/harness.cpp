@@ -30,9 +30,8 @@ namespace finstream::e2e {
 
 process::process(std::vector<std::string> args, std::string log_path,
                  std::vector<std::pair<std::string, std::string>> env, std::string program)
-  : log_path_(std::move(log_path)) {
-  if (program.empty())
-    program = test::binary();
+    : log_path_(std::move(log_path)) {
+  if (program.empty()) program = test::binary();
   std::vector<std::string> argv_s{program};
   argv_s.insert(argv_s.end(), args.begin(), args.end());
   pid_ = ::fork();
@@ -45,8 +44,7 @@ process::process(std::vector<std::string> args, std::string log_path,
       ::close(fd);
     }
     int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0)
-      ::dup2(devnull, 0);
+    if (devnull >= 0) ::dup2(devnull, 0);
     for (const auto& [k, v] : env)
       ::setenv(k.c_str(), v.c_str(), 1);
     std::vector<char*> argv;
@@ -67,12 +65,10 @@ process::~process() {
 }
 
 bool process::running() {
-  if (status_)
-    return false;
+  if (status_) return false;
   int st = 0;
   auto r = ::waitpid(pid_, &st, WNOHANG);
-  if (r == 0)
-    return true;
+  if (r == 0) return true;
   if (r == pid_)
     status_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
   else
@@ -83,16 +79,14 @@ bool process::running() {
 std::optional<int> process::wait(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (running()) {
-    if (std::chrono::steady_clock::now() >= deadline)
-      return std::nullopt;
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
     std::this_thread::sleep_for(std::chrono::milliseconds{20});
   }
   return status_;
 }
 
 void process::signal(int sig) {
-  if (running())
-    ::kill(pid_, sig);
+  if (running()) ::kill(pid_, sig);
 }
 
 std::string process::log() const {
@@ -106,8 +100,7 @@ long process::peak_rss_kib() const {
   std::ifstream in{"/proc/" + std::to_string(pid_) + "/status"};
   std::string line;
   while (std::getline(in, line))
-    if (line.rfind("VmHWM:", 0) == 0)
-      return std::strtol(line.c_str() + 6, nullptr, 10);
+    if (line.rfind("VmHWM:", 0) == 0) return std::strtol(line.c_str() + 6, nullptr, 10);
   return 0;
 }
 
@@ -115,30 +108,28 @@ std::optional<int> process::metrics_port(std::chrono::milliseconds timeout) {
   static const std::regex re{"event=started .*metrics_port=([0-9]+)"};
   std::optional<int> port;
   wait_until(
-    [&] {
-      std::smatch m;
-      auto text = log();
-      if (std::regex_search(text, m, re))
-        port = std::stoi(m[1]);
-      return port.has_value() || !running();
-    },
-    timeout);
+      [&] {
+        std::smatch m;
+        auto text = log();
+        if (std::regex_search(text, m, re)) port = std::stoi(m[1]);
+        return port.has_value() || !running();
+      },
+      timeout);
   return port;
 }
 
 bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    if (cond())
-      return true;
-    if (std::chrono::steady_clock::now() >= deadline)
-      return false;
+    if (cond()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds{100});
   }
 }
 
 test_database::test_database(const std::string& prefix)
-  : name_(test::unique_name(prefix)), admin_dsn_(test::pg_dsn()) {
+    : name_(test::unique_name(prefix))
+    , admin_dsn_(test::pg_dsn()) {
   pg::connection admin{admin_dsn_};
   admin.exec("CREATE DATABASE " + name_);
   dsn_ = pg::dsn_with(admin_dsn_, {{"dbname", name_}});
@@ -171,9 +162,12 @@ kafka_names::kafka_names(const std::string& prefix) {
 }
 
 std::vector<std::string> kafka_names::flags(int partitions) const {
-  return {"--kafka",           test::kafka_bootstrap(), "--task-topic",     task_topic,
-          "--data-topic",      data_topic,              "--agent-group",    agent_group,
-          "--processor-group", processor_group,         "--partitions",     std::to_string(partitions)};
+  return {"--kafka",           test::kafka_bootstrap(),
+          "--task-topic",      task_topic,
+          "--data-topic",      data_topic,
+          "--agent-group",     agent_group,
+          "--processor-group", processor_group,
+          "--partitions",      std::to_string(partitions)};
 }
 
 std::string scratch_dir(const std::string& prefix) {
@@ -185,8 +179,7 @@ std::string scratch_dir(const std::string& prefix) {
 namespace {
 
 double to_double(const std::string& s) {
-  if (s.empty())
-    return std::nan("");
+  if (s.empty()) return std::nan("");
   char* end = nullptr;
   double v = std::strtod(s.c_str(), &end);
   REQUIRE(end == s.c_str() + s.size());
@@ -234,8 +227,7 @@ std::pair<int, std::string> run_to_end(std::vector<std::string> args, const std:
                                        std::chrono::milliseconds timeout) {
   process p{std::move(args), log_path};
   auto code = p.wait(timeout);
-  if (!code)
-    FAIL("timed out: " << log_path << "\n" << p.log());
+  if (!code) FAIL("timed out: " << log_path << "\n" << p.log());
   return {*code, p.log()};
 }
 
@@ -271,8 +263,8 @@ std::map<std::string, std::string> fetch_csvs(const std::vector<std::string>& sy
   std::map<std::string, std::string> out;
   for (const auto& s : symbols) {
     auto path = dir + "/" + s + ".csv";
-    std::vector<std::string> args{"fetch", s,        "--from",   from, "--to",
-                                  to,      "--source", source, "--output", path};
+    std::vector<std::string> args{"fetch", s,          "--from", from,       "--to",
+                                  to,      "--source", source,   "--output", path};
     args.insert(args.end(), extra.begin(), extra.end());
     auto [code, log] = run_to_end(args, dir + "/fetch-" + s + ".log");
     INFO(log);
@@ -309,8 +301,7 @@ std::size_t csv_rows(const std::string& path) {
   std::string line;
   std::size_t n = 0;
   while (std::getline(in, line))
-    if (!line.empty())
-      ++n;
+    if (!line.empty()) ++n;
   return n > 0 ? n - 1 : 0;
 }
 

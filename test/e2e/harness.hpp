@@ -108,7 +108,8 @@ std::size_t csv_rows(const std::string& path);
 
 /// Runs a process to completion (e.g. the binary with some verb); its exit code and output.
 std::pair<int, std::string> run_to_end(std::vector<std::string> args, const std::string& log_path,
-                                       std::chrono::milliseconds timeout = std::chrono::seconds{120});
+                                       std::chrono::milliseconds timeout = std::chrono::seconds{
+                                           120});
 
 /// GET http://127.0.0.1:port/path → (status, body); status 0 when the connection failed.
 std::pair<int, std::string> http_get(int port, const std::string& path);

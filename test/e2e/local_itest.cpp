@@ -16,8 +16,8 @@ namespace {
 
 /// The private cluster's DSN as `finstream local` documents it.
 std::string local_dsn(const std::string& data_dir) {
-  return "host=" + std::filesystem::absolute(data_dir).string()
-         + "/run port=5432 dbname=finstream user=finstream";
+  return "host=" + std::filesystem::absolute(data_dir).string() +
+         "/run port=5432 dbname=finstream user=finstream";
 }
 
 long long count_rows(const std::string& dsn) {
@@ -41,9 +41,9 @@ TEST_CASE("local: from a clean directory, without --pg, it runs its own PostgreS
   auto dir = scratch_dir("local_clean");
   auto data = dir + "/data";
   auto [code, out] =
-    run_to_end({"local", "--symbols", "AAA,BBB,CCC", "--from", "2019-01-01", "--to", "2020-12-31",
-                "--data-dir", data, "--exit-when-idle", "--stop-db", "--metrics-port", "-1"},
-               dir + "/local.log", 180s);
+      run_to_end({"local", "--symbols", "AAA,BBB,CCC", "--from", "2019-01-01", "--to", "2020-12-31",
+                  "--data-dir", data, "--exit-when-idle", "--stop-db", "--metrics-port", "-1"},
+                 dir + "/local.log", 180s);
   INFO(out);
   REQUIRE(code == 0);
   CHECK(out.find("finstream summary") != std::string::npos);
@@ -53,7 +53,8 @@ TEST_CASE("local: from a clean directory, without --pg, it runs its own PostgreS
   for (const auto& [symbol, csv] : csvs)
     bars += csv_rows(csv);
   CHECK(bars > 1000);
-  CHECK(out.find("rows      " + std::to_string(bars) + " in technical_indicators") != std::string::npos);
+  CHECK(out.find("rows      " + std::to_string(bars) + " in technical_indicators") !=
+        std::string::npos);
   CHECK(out.find("psql \"host=") != std::string::npos);
   CHECK(std::filesystem::exists(data + "/pg/PG_VERSION"));
 }
@@ -64,9 +65,9 @@ TEST_CASE("local: interrupted with SIGTERM and started again, it finishes with n
   auto dir = scratch_dir("local_resume");
   auto data = dir + "/data";
   auto symbols = synthetic_symbols(40, "L");
-  std::vector<std::string> args{"local",      "--symbols",   join(symbols), "--from",
-                                "2004-01-01", "--to",        "2020-12-31",  "--data-dir",
-                                data,         "--metrics-port", "-1",       "--exit-when-idle"};
+  std::vector<std::string> args{"local",      "--symbols",      join(symbols), "--from",
+                                "2004-01-01", "--to",           "2020-12-31",  "--data-dir",
+                                data,         "--metrics-port", "-1",          "--exit-when-idle"};
   auto dsn = local_dsn(data);
   {
     process first{args, dir + "/first.log"};

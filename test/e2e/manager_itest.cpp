@@ -22,7 +22,8 @@ TEST_CASE("leader: one active manager among replicas, another takes over within 
   const std::string from = "2008-01-01", to = "2020-12-31";
   std::vector<std::string> fast{"--manager-poll-ms", "200"};
   auto first = std::make_unique<process>(
-    run_args("manager=1,agent=1,processor=1", db, k, symbols, from, to, fast), dir + "/first.log");
+      run_args("manager=1,agent=1,processor=1", db, k, symbols, from, to, fast),
+      dir + "/first.log");
   auto port1 = first->metrics_port();
   REQUIRE(port1);
   REQUIRE(wait_until([&] { return metric(*port1, "finstream_manager_leader") == 1; }, 60s));
@@ -34,7 +35,8 @@ TEST_CASE("leader: one active manager among replicas, another takes over within 
   std::this_thread::sleep_for(2s);
   CHECK(metric(*port1, "finstream_manager_leader") == 1);
   CHECK(metric(*port2, "finstream_manager_leader") == 0);
-  REQUIRE(wait_until([&] { return db.scalar("SELECT count(*) FROM technical_indicators") > 0; }, 120s));
+  REQUIRE(
+      wait_until([&] { return db.scalar("SELECT count(*) FROM technical_indicators") > 0; }, 120s));
   first->signal(SIGKILL);
   auto killed_at = std::chrono::steady_clock::now();
   REQUIRE(first->wait(10s));
@@ -59,7 +61,8 @@ TEST_CASE("resume: a process SIGKILLed while tasks are planned and in flight fin
   auto symbols = synthetic_symbols(60);
   const std::string from = "2006-01-01", to = "2020-12-31";
   {
-    process p{run_args("manager=1,agent=2,processor=2", db, k, symbols, from, to), dir + "/first.log"};
+    process p{run_args("manager=1,agent=2,processor=2", db, k, symbols, from, to),
+              dir + "/first.log"};
     REQUIRE(wait_until([&] { return done_symbols(db) >= 3; }, 120s));
     p.signal(SIGKILL);
     REQUIRE(p.wait(10s));
@@ -67,9 +70,9 @@ TEST_CASE("resume: a process SIGKILLed while tasks are planned and in flight fin
   auto planned = db.scalar("SELECT count(*) FROM symbol_state WHERE status = 'planned'");
   INFO("symbols planned but not completed at the kill: " << planned);
   CHECK(planned > 0);
-  process again{run_args("manager=1,agent=2,processor=2", db, k, symbols, from, to,
-                         {"--exit-when-idle"}),
-                dir + "/second.log"};
+  process again{
+      run_args("manager=1,agent=2,processor=2", db, k, symbols, from, to, {"--exit-when-idle"}),
+      dir + "/second.log"};
   auto code = again.wait(300s);
   INFO(again.log());
   REQUIRE(code == 0);
@@ -95,20 +98,21 @@ TEST_CASE("backfill: a request against a running deployment extends history and 
   REQUIRE(code == 0);
   CHECK(out.find("backfill request") != std::string::npos);
   REQUIRE(wait_until(
-    [&] {
-      return db.scalar("SELECT count(*) FROM technical_indicators WHERE date < '2019-01-01'") > 0
-             && db.scalar("SELECT count(*) FROM symbol_state WHERE status = 'done'") == 4;
-    },
-    120s));
+      [&] {
+        return db.scalar("SELECT count(*) FROM technical_indicators WHERE date < '2019-01-01'") >
+                   0 &&
+               db.scalar("SELECT count(*) FROM symbol_state WHERE status = 'done'") == 4;
+      },
+      120s));
   // Let the backfill's last commit land, then compare: S001 and S002 cover 2017-2020 as if fetched
   // in one go, the others 2019-2020.
   REQUIRE(wait_until(
-    [&] {
-      return db.scalar("SELECT count(*) FROM technical_indicators WHERE symbol IN ('S001','S002') "
-                       "AND date < '2019-01-01'")
-             > 2 * 500;
-    },
-    60s));
+      [&] {
+        return db.scalar(
+                   "SELECT count(*) FROM technical_indicators WHERE symbol IN ('S001','S002') "
+                   "AND date < '2019-01-01'") > 2 * 500;
+      },
+      60s));
   p.signal(SIGTERM);
   REQUIRE(p.wait(15s) == 0);
   auto long_csvs = fetch_csvs({"S001", "S002"}, "2017-01-01", "2020-12-31", "synthetic", dir);

@@ -9,15 +9,14 @@
 #include <thread>
 
 #include "harness.hpp"
-#include "scenario.hpp"
 #include "kafka/consumer.hpp"
 #include "kafka/producer.hpp"
+#include "scenario.hpp"
 #include "support/env.hpp"
 
 using namespace finstream;
 using namespace finstream::e2e;
 using namespace std::chrono_literals;
-
 
 TEST_CASE("run: a synthetic universe through Kafka gives exactly the rows of finstream indicators",
           "[e2e]") {
@@ -44,18 +43,19 @@ TEST_CASE("run: recorded Yahoo responses through the replay server give the rows
   auto dir = scratch_dir("yahoo");
   auto replay_bin = (std::filesystem::path{test::binary()}.parent_path() / "yahoo_replay").string();
   process replay{{"--port", "0", "--data", test::source_dir() + "/test/data/yahoo-chart"},
-                 dir + "/replay.log", {}, replay_bin};
+                 dir + "/replay.log",
+                 {},
+                 replay_bin};
   std::string port;
   REQUIRE(wait_until(
-    [&] {
-      auto text = replay.log();
-      auto nl = text.find('\n');
-      if (nl == std::string::npos)
-        return false;
-      port = text.substr(0, nl);
-      return true;
-    },
-    10s));
+      [&] {
+        auto text = replay.log();
+        auto nl = text.find('\n');
+        if (nl == std::string::npos) return false;
+        port = text.substr(0, nl);
+        return true;
+      },
+      10s));
   auto url = "http://127.0.0.1:" + port;
   // The recorded year of MSFT (dividends) and NVDA (a 4:1 split), and TSLA cut to that year.
   std::vector<std::string> symbols{"MSFT", "NVDA", "TSLA"};
@@ -93,8 +93,9 @@ TEST_CASE("run: two processes share the partitions and the work, serve their met
   auto rows_b = metric(*port_b, "finstream_pg_rows_written_total");
   CHECK(rows_a > 0);
   CHECK(rows_b > 0);
-  CHECK(metric(*port_a, "finstream_tasks_fetched_total") + metric(*port_b, "finstream_tasks_fetched_total")
-        >= 40);
+  CHECK(metric(*port_a, "finstream_tasks_fetched_total") +
+            metric(*port_b, "finstream_tasks_fetched_total") >=
+        40);
   CHECK(metric(*port_a, "finstream_manager_leader") == 1);
   // Operations surface.
   for (int port : {*port_a, *port_b}) {
@@ -109,7 +110,8 @@ TEST_CASE("run: two processes share the partitions and the work, serve their met
           "finstream_tasks_fetched_total"})
       CHECK(body.find(series) != std::string::npos);
   }
-  CHECK(http_get(*port_a, "/metrics").second.find("finstream_tasks_planned_total") != std::string::npos);
+  CHECK(http_get(*port_a, "/metrics").second.find("finstream_tasks_planned_total") !=
+        std::string::npos);
   // SIGTERM: both stop consuming, commit, leave their groups and exit 0 within 10 s.
   a.signal(SIGTERM);
   b.signal(SIGTERM);

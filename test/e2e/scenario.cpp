@@ -27,9 +27,9 @@ std::vector<std::string> run_args(const std::string& roles, const test_database&
                                   const kafka_names& k, const std::vector<std::string>& symbols,
                                   const std::string& from, const std::string& to,
                                   std::vector<std::string> extra) {
-  std::vector<std::string> args{"run",          "--roles", roles, "--pg",          db.dsn(),
-                                "--symbols",    join(symbols),   "--from", from, "--to", to,
-                                "--metrics-port", "0"};
+  std::vector<std::string> args{"run",       "--roles",        roles,    "--pg", db.dsn(),
+                                "--symbols", join(symbols),    "--from", from,   "--to",
+                                to,          "--metrics-port", "0"};
   auto kf = k.flags();
   args.insert(args.end(), kf.begin(), kf.end());
   args.insert(args.end(), extra.begin(), extra.end());
@@ -42,14 +42,11 @@ long long done_symbols(const test_database& db) {
 
 long long metric(int port, const std::string& series) {
   auto [status, body] = http_get(port, "/metrics");
-  if (status != 200)
-    return -1;
+  if (status != 200) return -1;
   std::regex re{"(^|\n)" + series + " ([0-9.e+]+)"};
   std::smatch m;
-  if (!std::regex_search(body, m, re))
-    return -1;
+  if (!std::regex_search(body, m, re)) return -1;
   return static_cast<long long>(std::stod(m[2]));
 }
-
 
 } // namespace finstream::e2e

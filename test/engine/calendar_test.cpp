@@ -18,17 +18,17 @@ std::chrono::system_clock::time_point utc(int y, unsigned m, unsigned d, int hh,
 
 TEST_CASE("the last closed trading day in New York") {
   // Wednesday 2024-03-13 21:00 UTC = 17:00 EDT: the day has closed.
-  CHECK(format_date(last_closed_trading_day(utc(2024, 3, 13, 21, 0), "America/New_York"))
-        == "2024-03-13");
+  CHECK(format_date(last_closed_trading_day(utc(2024, 3, 13, 21, 0), "America/New_York")) ==
+        "2024-03-13");
   // Wednesday 15:00 EDT: not yet closed → Tuesday.
-  CHECK(format_date(last_closed_trading_day(utc(2024, 3, 13, 19, 0), "America/New_York"))
-        == "2024-03-12");
+  CHECK(format_date(last_closed_trading_day(utc(2024, 3, 13, 19, 0), "America/New_York")) ==
+        "2024-03-12");
   // Monday 10:00 EDT → the previous Friday.
-  CHECK(format_date(last_closed_trading_day(utc(2024, 3, 11, 14, 0), "America/New_York"))
-        == "2024-03-08");
+  CHECK(format_date(last_closed_trading_day(utc(2024, 3, 11, 14, 0), "America/New_York")) ==
+        "2024-03-08");
   // Sunday → Friday.
-  CHECK(format_date(last_closed_trading_day(utc(2024, 3, 10, 23, 0), "America/New_York"))
-        == "2024-03-08");
+  CHECK(format_date(last_closed_trading_day(utc(2024, 3, 10, 23, 0), "America/New_York")) ==
+        "2024-03-08");
 }
 
 TEST_CASE("the next daily run honours the time zone and skips weekends") {
@@ -37,8 +37,8 @@ TEST_CASE("the next daily run honours the time zone and skips weekends") {
   auto next = next_daily_run(utc(2024, 3, 8, 23, 0), "America/New_York", 17 * 60 + 30);
   CHECK(next == utc(2024, 3, 11, 21, 30));
   // Friday 12:00 EST → the same day at 17:30 EST = 22:30 UTC.
-  CHECK(next_daily_run(utc(2024, 3, 8, 17, 0), "America/New_York", 17 * 60 + 30)
-        == utc(2024, 3, 8, 22, 30));
+  CHECK(next_daily_run(utc(2024, 3, 8, 17, 0), "America/New_York", 17 * 60 + 30) ==
+        utc(2024, 3, 8, 22, 30));
 }
 
 TEST_CASE("HH:MM parsing") {

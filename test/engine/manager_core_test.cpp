@@ -9,7 +9,9 @@ using namespace finstream::engine;
 
 namespace {
 
-day_t d(const char* s) { return *parse_date(s); }
+day_t d(const char* s) {
+  return *parse_date(s);
+}
 
 manager_options opts() {
   manager_options o;
@@ -18,7 +20,9 @@ manager_options opts() {
   return o;
 }
 
-task_outcome ok(const fetch_task& t) { return {t.symbol, t.task_id, t.from, t.to, true, false, {}}; }
+task_outcome ok(const fetch_task& t) {
+  return {t.symbol, t.task_id, t.from, t.to, true, false, {}};
+}
 
 } // namespace
 
@@ -88,7 +92,8 @@ TEST_CASE("failed tasks count as finished and are retried after backoff") {
   auto now = std::chrono::system_clock::now();
   auto tasks = m.tick(now);
   REQUIRE(tasks.size() == 1);
-  store.now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  store.now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   store.complete({"AAPL", tasks[0].task_id, tasks[0].from, tasks[0].to, false, false, "throttled"});
   CHECK(m.tick(now).empty());
   CHECK(m.progress().failed == 1);

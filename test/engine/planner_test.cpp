@@ -8,7 +8,9 @@ using namespace finstream::engine;
 
 namespace {
 
-day_t d(const char* s) { return *parse_date(s); }
+day_t d(const char* s) {
+  return *parse_date(s);
+}
 
 plan_input input(std::vector<std::string> universe) {
   plan_input in;

@@ -46,7 +46,8 @@ bar_batch batch_of(const std::string& symbol, std::vector<bar> bars, bool last =
 }
 
 std::vector<bar> slice(const std::vector<bar>& v, std::size_t from, std::size_t to) {
-  return {v.begin() + static_cast<std::ptrdiff_t>(from), v.begin() + static_cast<std::ptrdiff_t>(to)};
+  return {v.begin() + static_cast<std::ptrdiff_t>(from),
+          v.begin() + static_cast<std::ptrdiff_t>(to)};
 }
 
 // Feeds `batches` through a processor over `store`, committing after each batch; a new processor

@@ -48,12 +48,14 @@ struct client {
 
   explicit client(std::uint16_t port) {
     socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
-    struct timeval tv {10, 0};
+    struct timeval tv {
+      10, 0
+    };
     setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   }
 
   bhttp::response<bhttp::string_body> request(bhttp::verb verb, std::string target,
-                                               bool keep_alive = false, std::string body = {}) {
+                                              bool keep_alive = false, std::string body = {}) {
     bhttp::request<bhttp::string_body> req{verb, target, 11};
     req.set(bhttp::field::host, "localhost");
     req.keep_alive(keep_alive);
@@ -103,8 +105,7 @@ TEST_CASE_METHOD(fixture, "GET /healthz, /metrics and unknown paths") {
   CHECK(m.result() == bhttp::status::ok);
   CHECK(m[bhttp::field::content_type] == metrics::content_type);
   CHECK(m.body().find("# TYPE finstream_rows_written_total counter\n"
-                      "finstream_rows_written_total{table=\"ti\"} 3\n")
-        != std::string::npos);
+                      "finstream_rows_written_total{table=\"ti\"} 3\n") != std::string::npos);
   // The query string is ignored.
   CHECK(get(srv.port(), "/metrics?x=1").result() == bhttp::status::ok);
 
@@ -113,10 +114,10 @@ TEST_CASE_METHOD(fixture, "GET /healthz, /metrics and unknown paths") {
 
   // The server counts what it served (rendered by the next scrape).
   auto again = get(srv.port(), "/metrics");
-  CHECK(again.body().find("finstream_http_requests_total{code=\"200\",path=\"/healthz\"} 1\n")
-        != std::string::npos);
-  CHECK(again.body().find("finstream_http_requests_total{code=\"404\",path=\"other\"} 2\n")
-        != std::string::npos);
+  CHECK(again.body().find("finstream_http_requests_total{code=\"200\",path=\"/healthz\"} 1\n") !=
+        std::string::npos);
+  CHECK(again.body().find("finstream_http_requests_total{code=\"404\",path=\"other\"} 2\n") !=
+        std::string::npos);
 }
 
 TEST_CASE_METHOD(fixture, "non-GET methods get 405 with Allow: GET") {
@@ -181,8 +182,8 @@ TEST_CASE_METHOD(fixture, "garbage requests get 400 and the connection is closed
   }
   {
     client c{srv.port()};
-    c.send_raw("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a')
-               + "\r\n\r\n");
+    c.send_raw("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') +
+               "\r\n\r\n");
     CHECK(c.read().result() == bhttp::status::request_header_fields_too_large);
   }
   {
@@ -244,8 +245,8 @@ TEST_CASE_METHOD(fixture, "a used port is a clear error, stop closes open connec
     http::server clash{o};
     FAIL("binding a used port must throw");
   } catch (const std::runtime_error& e) {
-    CHECK(std::string{e.what()}.find("127.0.0.1:" + std::to_string(srv.port()))
-          != std::string::npos);
+    CHECK(std::string{e.what()}.find("127.0.0.1:" + std::to_string(srv.port())) !=
+          std::string::npos);
   }
   client idle{srv.port()};
   CHECK(idle.request(bhttp::verb::get, "/healthz", true).result() == bhttp::status::ok);
@@ -253,6 +254,6 @@ TEST_CASE_METHOD(fixture, "a used port is a clear error, stop closes open connec
   srv.stop();
   CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(2));
   CHECK(idle.closed_by_peer());
-  srv.stop(); // idempotent
+  srv.stop();                       // idempotent
   CHECK_THROWS(client{srv.port()}); // nobody listens any more
 }

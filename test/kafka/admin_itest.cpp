@@ -111,8 +111,7 @@ TEST_CASE("delete_topics removes topics and ignores missing ones", "[kafka][admi
   bool gone = false;
   for (int i = 0; i < 100 && !gone; ++i) {
     gone = !a.partition_count(name).has_value();
-    if (!gone)
-      std::this_thread::sleep_for(std::chrono::milliseconds{100});
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds{100});
   }
   CHECK(gone);
 }

@@ -50,8 +50,7 @@ TEST_CASE("histograms render cumulative buckets, +Inf, _sum and _count") {
 
 TEST_CASE("a histogram without labels renders only le") {
   registry r;
-  r.histogram("finstream_batch_rows", "Rows per batch.", exponential_buckets(1, 10, 2))
-    .observe(7);
+  r.histogram("finstream_batch_rows", "Rows per batch.", exponential_buckets(1, 10, 2)).observe(7);
   CHECK(r.render() == "# HELP finstream_batch_rows Rows per batch.\n"
                       "# TYPE finstream_batch_rows histogram\n"
                       "finstream_batch_rows_bucket{le=\"1\"} 0\n"
@@ -94,9 +93,7 @@ TEST_CASE("invalid names, labels, type mismatches and other bucket bounds throw"
 
 TEST_CASE("label values and help texts are escaped") {
   registry r;
-  r.gauge("finstream_e", "help with \\ and\nnewline \"quoted\"",
-          {{"v", "a\"b\\c\nd"}})
-    .set(1);
+  r.gauge("finstream_e", "help with \\ and\nnewline \"quoted\"", {{"v", "a\"b\\c\nd"}}).set(1);
   CHECK(r.render() == "# HELP finstream_e help with \\\\ and\\nnewline \"quoted\"\n"
                       "# TYPE finstream_e gauge\n"
                       "finstream_e{v=\"a\\\"b\\\\c\\nd\"} 1\n");
@@ -129,17 +126,17 @@ TEST_CASE("counters never go down") {
 TEST_CASE("callback gauges are evaluated at render time and unregister with their handle") {
   registry r;
   double lag = 7;
-  auto h = r.gauge_callback("finstream_consumer_lag", "Lag.", {{"partition", "3"}},
-                            [&] { return lag; });
+  auto h =
+      r.gauge_callback("finstream_consumer_lag", "Lag.", {{"partition", "3"}}, [&] { return lag; });
   CHECK(r.render().find("finstream_consumer_lag{partition=\"3\"} 7\n") != std::string::npos);
   lag = 9;
   CHECK(r.render().find("finstream_consumer_lag{partition=\"3\"} 9\n") != std::string::npos);
   // The same labels cannot be both a callback and an ordinary gauge.
   CHECK_THROWS_AS(r.gauge("finstream_consumer_lag", "Lag.", {{"partition", "3"}}),
                   std::invalid_argument);
-  CHECK_THROWS_AS(r.gauge_callback("finstream_consumer_lag", "Lag.", {{"partition", "3"}},
-                                   [] { return 0.0; }),
-                  std::invalid_argument);
+  CHECK_THROWS_AS(
+      r.gauge_callback("finstream_consumer_lag", "Lag.", {{"partition", "3"}}, [] { return 0.0; }),
+      std::invalid_argument);
   callback_handle moved = std::move(h);
   CHECK_FALSE(h);
   CHECK(moved);
@@ -178,9 +175,8 @@ TEST_CASE("concurrent increments, observations and registrations lose nothing") 
       for (int i = 0; i < per_thread; ++i) {
         c.inc();
         mine.inc();
-        h.observe(i % 2); // 0 or 1
-        if (i % 10000 == 0)
-          (void)r.render(); // rendering concurrently with updates is allowed
+        h.observe(i % 2);                     // 0 or 1
+        if (i % 10000 == 0) (void)r.render(); // rendering concurrently with updates is allowed
       }
     });
   for (auto& th : pool)
@@ -188,8 +184,8 @@ TEST_CASE("concurrent increments, observations and registrations lose nothing") 
   CHECK(c.value() == double(threads) * per_thread);
   CHECK(h.count() == std::uint64_t(threads) * per_thread);
   CHECK(h.sum() == double(threads) * per_thread / 2);
-  CHECK(r.counter("finstream_per_thread_total", "p", {{"t", "0"}}).value()
-        == double(threads / 2) * per_thread);
+  CHECK(r.counter("finstream_per_thread_total", "p", {{"t", "0"}}).value() ==
+        double(threads / 2) * per_thread);
   CHECK(h.bucket_counts() == std::vector<std::uint64_t>{std::uint64_t(threads) * per_thread / 2,
                                                         std::uint64_t(threads) * per_thread / 2,
                                                         0});

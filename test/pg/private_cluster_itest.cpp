@@ -60,8 +60,7 @@ std::string query(PGconn* c, const std::string& sql) {
   auto st = PQresultStatus(r);
   std::string out;
   bool ok = st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK;
-  if (st == PGRES_TUPLES_OK && PQntuples(r) > 0)
-    out = PQgetvalue(r, 0, 0);
+  if (st == PGRES_TUPLES_OK && PQntuples(r) > 0) out = PQgetvalue(r, 0, 0);
   PQclear(r);
   REQUIRE(ok);
   return out;

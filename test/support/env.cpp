@@ -21,13 +21,21 @@ std::string required_env(const char* name) {
 
 } // namespace
 
-std::string source_dir() { return FINSTREAM_SOURCE_DIR; }
+std::string source_dir() {
+  return FINSTREAM_SOURCE_DIR;
+}
 
-std::string binary() { return FINSTREAM_BINARY; }
+std::string binary() {
+  return FINSTREAM_BINARY;
+}
 
-std::string pg_dsn() { return required_env("FINSTREAM_TEST_PG"); }
+std::string pg_dsn() {
+  return required_env("FINSTREAM_TEST_PG");
+}
 
-std::string kafka_bootstrap() { return required_env("FINSTREAM_TEST_KAFKA"); }
+std::string kafka_bootstrap() {
+  return required_env("FINSTREAM_TEST_KAFKA");
+}
 
 std::string unique_name(const std::string& prefix) {
   static std::atomic<int> counter{0};

@@ -5,11 +5,11 @@
 
 namespace finstream::test {
 
-std::vector<engine::symbol_status> memory_plan_store::load(const std::vector<std::string>& symbols) {
+std::vector<engine::symbol_status>
+memory_plan_store::load(const std::vector<std::string>& symbols) {
   std::vector<engine::symbol_status> out;
   for (const auto& s : symbols)
-    if (auto i = rows.find(s); i != rows.end())
-      out.push_back(i->second);
+    if (auto i = rows.find(s); i != rows.end()) out.push_back(i->second);
   return out;
 }
 
@@ -17,8 +17,7 @@ void memory_plan_store::mark_planned(const std::vector<fetch_task>& tasks) {
   for (const auto& t : tasks) {
     auto& st = rows[t.symbol];
     st.symbol = t.symbol;
-    if (st.planned_from != t.from || st.planned_to != t.to)
-      st.attempts = 0;
+    if (st.planned_from != t.from || st.planned_to != t.to) st.attempts = 0;
     st.status = "planned";
     st.task_id = t.task_id;
     st.planned_from = t.from;
@@ -51,11 +50,10 @@ void memory_plan_store::complete(const engine::task_outcome& o) {
   }
 }
 
-std::optional<engine::stored_checkpoint> memory_history_store::load_checkpoint(
-  const std::string& symbol) {
+std::optional<engine::stored_checkpoint>
+memory_history_store::load_checkpoint(const std::string& symbol) {
   auto i = checkpoints.find(symbol);
-  if (i == checkpoints.end())
-    return std::nullopt;
+  if (i == checkpoints.end()) return std::nullopt;
   return i->second;
 }
 
