@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "cli/commands.hpp"
+#include "cli/common.hpp"
 #include "cli/settings.hpp"
 #include "pg/batch.hpp"
 #include "pg/copy_format.hpp"
@@ -42,13 +43,6 @@ using clock_type = std::chrono::steady_clock;
 
 double seconds_since(clock_type::time_point t0) {
   return std::chrono::duration<double>(clock_type::now() - t0).count();
-}
-
-std::string dsn_of(const settings& s) {
-  pg::dsn_sources src;
-  (s.origin("pg.dsn") == "flag" ? src.flag_dsn : src.config_dsn) = s.str("pg.dsn");
-  (s.origin("pg.dsn_file") == "flag" ? src.flag_file : src.config_file) = s.str("pg.dsn_file");
-  return pg::resolve_dsn(src);
 }
 
 // Rows shaped like the processors' output: `symbols` symbols of ~equal history, consecutive
@@ -175,7 +169,7 @@ int run_bench_sink(int argc, char** argv) {
   }
   std::string dsn;
   try {
-    dsn = dsn_of(binder.resolve());
+    dsn = resolve_dsn(binder.resolve());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "finstream bench sink: %s\n", e.what());
     return exit_usage;

@@ -165,6 +165,32 @@ engine::manager_core::universe_fn make_universe(const settings& s,
   };
 }
 
+std::vector<std::string> pipeline_option_keys() {
+  return {"universe.symbols",
+          "universe.file",
+          "source.kind",
+          "source.yahoo_url",
+          "source.ca_file",
+          "source.user_agent",
+          "source.rate",
+          "source.max_attempts",
+          "source.timeout_ms",
+          "range.from",
+          "range.to",
+          "pg.dsn",
+          "pg.dsn_file",
+          "log.level",
+          "metrics.port",
+          "metrics.address",
+          "processor.batch_rows",
+          "processor.batch_ms",
+          "processor.max_inflight",
+          "processor.max_cached_symbols",
+          "manager.schedule",
+          "manager.timezone",
+          "manager.poll_ms"};
+}
+
 source_options make_source_options(const settings& s) {
   source_options o;
   o.spec = s.str("source.kind");
@@ -221,7 +247,12 @@ actors::processor_options make_processor_options(const settings& s) {
 }
 
 std::string resolve_dsn(const settings& s) {
-  return pg::resolve_dsn(s.str("pg.dsn"), s.str("pg.dsn_file"));
+  // A flag beats FINSTREAM_PG / FINSTREAM_PG_FILE; a config-file or environment value comes after
+  // them (pg::resolve_dsn's order).
+  pg::dsn_sources src;
+  (s.origin("pg.dsn") == "flag" ? src.flag_dsn : src.config_dsn) = s.str("pg.dsn");
+  (s.origin("pg.dsn_file") == "flag" ? src.flag_file : src.config_file) = s.str("pg.dsn_file");
+  return pg::resolve_dsn(src);
 }
 
 progress_line::progress_line()

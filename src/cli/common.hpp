@@ -51,6 +51,10 @@ private:
 engine::manager_core::universe_fn make_universe(const settings& s,
                                                 const std::vector<std::string>& fallback = {});
 
+/// Options every long-running verb (local, run) takes: universe, source, range, database, logs,
+/// metrics, processor batching, manager schedule.
+std::vector<std::string> pipeline_option_keys();
+
 source_options make_source_options(const settings& s);
 engine::manager_options make_manager_options(const settings& s);
 actors::processor_options make_processor_options(const settings& s);

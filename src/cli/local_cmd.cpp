@@ -43,31 +43,9 @@ int run_local(int argc, char** argv) {
   app.add_option("--agents", agents, "agent actors (fetching)")->check(CLI::Range(1, 64));
   app.add_option("--processors", processors, "processor actors (indicators + COPY)")
       ->check(CLI::Range(1, 64));
-  option_binder binder{app,
-                       {"universe.symbols",
-                        "universe.file",
-                        "source.kind",
-                        "source.yahoo_url",
-                        "source.ca_file",
-                        "source.user_agent",
-                        "source.rate",
-                        "source.max_attempts",
-                        "source.timeout_ms",
-                        "range.from",
-                        "range.to",
-                        "pg.dsn",
-                        "pg.dsn_file",
-                        "local.data_dir",
-                        "log.level",
-                        "metrics.port",
-                        "metrics.address",
-                        "processor.batch_rows",
-                        "processor.batch_ms",
-                        "processor.max_inflight",
-                        "processor.max_cached_symbols",
-                        "manager.schedule",
-                        "manager.timezone",
-                        "manager.poll_ms"}};
+  auto keys = pipeline_option_keys();
+  keys.push_back("local.data_dir");
+  option_binder binder{app, keys};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

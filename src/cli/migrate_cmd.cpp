@@ -9,6 +9,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/common.hpp"
 #include "cli/settings.hpp"
 #include "pg/dsn.hpp"
 #include "pg/migrations.hpp"
@@ -19,13 +20,6 @@ namespace {
 
 // The DSN by precedence: --pg, --pg-file, then the config file / FINSTREAM_PG_DSN(_FILE) layer,
 // then FINSTREAM_PG, FINSTREAM_PG_FILE, then libpq's own PG* environment.
-std::string dsn_of(const settings& s) {
-  pg::dsn_sources src;
-  (s.origin("pg.dsn") == "flag" ? src.flag_dsn : src.config_dsn) = s.str("pg.dsn");
-  (s.origin("pg.dsn_file") == "flag" ? src.flag_file : src.config_file) = s.str("pg.dsn_file");
-  return pg::resolve_dsn(src);
-}
-
 std::string versions(const std::vector<int>& v) {
   std::string out;
   for (int x : v)
@@ -49,7 +43,7 @@ int run_migrate(int argc, char** argv) {
   }
   std::string dsn;
   try {
-    dsn = dsn_of(binder.resolve());
+    dsn = resolve_dsn(binder.resolve());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "finstream migrate: %s\n", e.what());
     return exit_usage;

@@ -18,39 +18,12 @@ int run_run(int argc, char** argv) {
   bool exit_when_idle = false;
   app.add_flag("--exit-when-idle", exit_when_idle,
                "exit once everything planned is stored (needs the manager role in this process)");
-  option_binder binder{app,
-                       {"roles",
-                        "kafka.bootstrap",
-                        "kafka.task_topic",
-                        "kafka.data_topic",
-                        "kafka.partitions",
-                        "kafka.replication_factor",
-                        "kafka.agent_group",
-                        "kafka.processor_group",
-                        "kafka.dlq_suffix",
-                        "pg.dsn",
-                        "pg.dsn_file",
-                        "universe.symbols",
-                        "universe.file",
-                        "source.kind",
-                        "source.yahoo_url",
-                        "source.ca_file",
-                        "source.user_agent",
-                        "source.rate",
-                        "source.max_attempts",
-                        "source.timeout_ms",
-                        "range.from",
-                        "range.to",
-                        "metrics.port",
-                        "metrics.address",
-                        "log.level",
-                        "processor.batch_rows",
-                        "processor.batch_ms",
-                        "processor.max_inflight",
-                        "processor.max_cached_symbols",
-                        "manager.schedule",
-                        "manager.timezone",
-                        "manager.poll_ms"}};
+  auto keys = pipeline_option_keys();
+  for (const char* k : {"roles", "kafka.bootstrap", "kafka.task_topic", "kafka.data_topic",
+                        "kafka.partitions", "kafka.replication_factor", "kafka.agent_group",
+                        "kafka.processor_group", "kafka.dlq_suffix"})
+    keys.push_back(k);
+  option_binder binder{app, keys};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

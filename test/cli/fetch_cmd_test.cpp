@@ -24,6 +24,7 @@
 #include "core/date.hpp"
 #include "sources/bar_files.hpp"
 #include "support/env.hpp"
+#include "support/run_binary.hpp"
 
 extern char** environ;
 
@@ -32,45 +33,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct run_result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s)
-    q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-run_result run_fetch(const std::vector<std::string>& args) {
-  const std::string err_path = "/tmp/" + unique_name("finstream_fetch_err");
-  std::string cmd = quote(binary()) + " fetch";
-  for (const auto& a : args)
-    cmd += " " + quote(a);
-  cmd += " 2>" + quote(err_path);
-  run_result r;
-  std::FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[1 << 16];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0)
-    r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = slurp(err_path);
-  std::remove(err_path.c_str());
-  return r;
-}
+run_result run_fetch(const std::vector<std::string>& args) { return run_binary("fetch", args); }
 
 std::string replay_binary() {
   return (fs::path(binary()).parent_path() / "yahoo_replay").string();
@@ -207,7 +170,7 @@ TEST_CASE("fetch: https with --ca-file, without it the certificate is rejected",
   const auto dir = fs::temp_directory_path() / unique_name("src_fetch_tls");
   {
     const std::string cmd =
-        quote(replay_binary()) + " --make-cert " + quote(dir.string()) + " >/dev/null";
+        shell_quote(replay_binary()) + " --make-cert " + shell_quote(dir.string()) + " >/dev/null";
     REQUIRE(std::system(cmd.c_str()) == 0);
   }
   const std::string cert = (dir / "cert.pem").string(), key = (dir / "key.pem").string();

@@ -18,50 +18,12 @@
 #include "core/date.hpp"
 #include "indicators/indicator_set.hpp"
 #include "support/env.hpp"
+#include "support/run_binary.hpp"
 
 namespace finstream::test {
 namespace {
 
-struct run_result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s)
-    q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Runs `finstream indicators <args>`; stdout and stderr captured separately.
-run_result run_indicators(const std::vector<std::string>& args) {
-  const std::string err_path = "/tmp/" + unique_name("finstream_ind_err");
-  std::string cmd = quote(binary()) + " indicators";
-  for (const auto& a : args)
-    cmd += " " + quote(a);
-  cmd += " 2>" + quote(err_path);
-  run_result r;
-  std::FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[1 << 16];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0)
-    r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = slurp(err_path);
-  std::remove(err_path.c_str());
-  return r;
-}
+run_result run_indicators(const std::vector<std::string>& args) { return run_binary("indicators", args); }
 
 std::string data(const std::string& rel) {
   return source_dir() + "/test/data/indicators/" + rel;
