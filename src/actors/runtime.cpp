@@ -10,6 +10,8 @@
 #include "actors/local_agent.hpp"
 #include "actors/manager_actor.hpp"
 #include "actors/pg_stores.hpp"
+#include "actors/processor_metrics.hpp"
+#include "engine/fetch_metrics.hpp"
 #include "actors/sink_actor.hpp"
 #include "kafka/admin.hpp"
 #include "kafka/codec.hpp"
@@ -73,6 +75,10 @@ struct runtime::impl {
       if (!m.applied.empty()) log::info("main", "migrated", {{"version", m.version}});
     }
     sys = std::make_unique<caf::actor_system>(sys_cfg);
+    if (cfg.roles.agents > 0)
+      engine::register_fetch_metrics();
+    if (cfg.roles.processors > 0)
+      processor_metrics::get();
     try {
       if (cfg.kafka)
         start_kafka();

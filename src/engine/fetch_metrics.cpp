@@ -33,4 +33,10 @@ void record_fetch(const fetch_task& task, const fetch_result& result, const char
               {"bars", series.bars.size()}});
 }
 
+void register_fetch_metrics() {
+  auto& reg = metrics::registry::global();
+  reg.counter("finstream_tasks_fetched_total", "tasks fetched successfully");
+  reg.counter("finstream_bars_fetched_total", "bars fetched from the source");
+}
+
 } // namespace finstream::engine
