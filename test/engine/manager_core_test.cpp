@@ -2,7 +2,9 @@
 #include <catch2/catch.hpp>
 
 #include "engine/manager_core.hpp"
+
 #include "support/memory_stores.hpp"
+#include <date/date.h>
 
 using namespace finstream;
 using namespace finstream::engine;
@@ -98,4 +100,28 @@ TEST_CASE("failed tasks count as finished and are retried after backoff") {
   CHECK(m.tick(now).empty());
   CHECK(m.progress().failed == 1);
   CHECK(m.tick(now + std::chrono::milliseconds{1000}).size() == 1);
+}
+
+TEST_CASE("without --to the target is the last closed day, advanced at the daily run") {
+  test::memory_plan_store store;
+  manager_options o;
+  o.from = d("2024-03-01");
+  o.timezone = "America/New_York";
+  o.schedule_minutes = 17 * 60 + 30;
+  manager_core m{store, [] { return std::vector<std::string>{"AAPL"}; }, o};
+  // Wednesday 2024-03-13 15:00 EDT: Wednesday's session is open, the target is Tuesday.
+  auto wed_afternoon = date::sys_days{date::year{2024} / 3 / 13} + std::chrono::hours{19};
+  auto tasks = m.tick(wed_afternoon);
+  REQUIRE(tasks.size() == 1);
+  CHECK(tasks[0].to == d("2024-03-12"));
+  store.complete(ok(tasks[0]));
+  // Later the same day, before the 17:30 run: nothing new.
+  CHECK(m.tick(wed_afternoon + std::chrono::hours{2}).empty());
+  // After the daily run (17:30 EDT = 21:30 UTC) the target is Wednesday.
+  auto after_run =
+      date::sys_days{date::year{2024} / 3 / 13} + std::chrono::hours{21} + std::chrono::minutes{31};
+  auto next = m.tick(after_run);
+  REQUIRE(next.size() == 1);
+  CHECK(next[0].from == d("2024-03-13"));
+  CHECK(next[0].to == d("2024-03-13"));
 }

@@ -1,0 +1,64 @@
+// Tests of the plumbing shared by `local` and `run`: the universe (reloaded when its file changes)
+// and option validation.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <thread>
+
+#include "cli/common.hpp"
+#include "support/env.hpp"
+
+using namespace finstream::cli;
+
+namespace {
+
+settings with(std::initializer_list<std::pair<const char*, const char*>> values) {
+  settings s;
+  for (const auto& d : option_table())
+    s.set(d.key, d.default_value, "default");
+  for (const auto& [k, v] : values)
+    s.set(k, v, "flag");
+  return s;
+}
+
+} // namespace
+
+TEST_CASE("the universe file is re-read when it changes, a broken edit keeps the last good list") {
+  auto path = "/tmp/" + finstream::test::unique_name("universe") + ".txt";
+  std::ofstream{path} << "AAPL\nMSFT # comment\n";
+  auto universe = make_universe(with({{"universe.file", path.c_str()}}));
+  CHECK(universe() == std::vector<std::string>{"AAPL", "MSFT"});
+  std::this_thread::sleep_for(std::chrono::milliseconds{20}); // a distinct modification time
+  std::ofstream{path} << "AAPL\nMSFT\nnvda\n";
+  CHECK(universe() == std::vector<std::string>{"AAPL", "MSFT", "NVDA"});
+  std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  std::ofstream{path} << "AAPL\nnot a symbol!\n";
+  CHECK(universe() == std::vector<std::string>{"AAPL", "MSFT", "NVDA"});
+  std::remove(path.c_str());
+}
+
+TEST_CASE("symbols given with --symbols are normalised, de-duplicated and validated, both sources "
+          "at once is an error") {
+  CHECK(make_universe(with({{"universe.symbols", " aapl,MSFT,,AAPL "}}))() ==
+        std::vector<std::string>{"AAPL", "MSFT"});
+  CHECK_THROWS_WITH(make_universe(with({{"universe.symbols", "AAPL,BAD/ONE"}})),
+                    Catch::Contains("character"));
+  CHECK_THROWS_WITH(make_universe(with({{"universe.symbols", "AAPL"}, {"universe.file", "/x"}})),
+                    Catch::Contains("not both"));
+  CHECK_THROWS_WITH(make_universe(with({})), Catch::Contains("no symbols"));
+  CHECK(make_universe(with({}), {"SPY"})() == std::vector<std::string>{"SPY"});
+}
+
+TEST_CASE("bad dates, schedules and time zones are clear errors") {
+  CHECK_THROWS_WITH(make_manager_options(with({{"range.from", "2020-13-01"}})),
+                    Catch::Contains("--from"));
+  CHECK_THROWS_WITH(
+      make_manager_options(with({{"range.from", "2020-01-01"}, {"range.to", "2019-01-01"}})),
+      Catch::Contains("before --from"));
+  CHECK_THROWS_WITH(make_manager_options(with({{"manager.schedule", "25:00"}})),
+                    Catch::Contains("--schedule"));
+  CHECK_THROWS(make_manager_options(with({{"manager.timezone", "Mars/Base"}})));
+  auto o = make_manager_options(with({{"range.from", "2001-02-03"}, {"range.to", "2002-03-04"}}));
+  CHECK(o.from == *finstream::parse_date("2001-02-03"));
+  CHECK(o.to == finstream::parse_date("2002-03-04"));
+}
