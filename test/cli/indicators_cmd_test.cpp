@@ -165,7 +165,7 @@ TEST_CASE("defective yfinance exports: no crash, sorted output, skips counted, T
                         file{"4063-T-1d-bad-stock-split.csv", nullptr, false},
                         file{"SSNLF-1d-bad-div.csv", nullptr, true}}) {
     INFO(f.name);
-    auto r = run_indicators({"--input", data(std::string("yfinance/") + f.name)});
+    auto r = run_indicators({"--input", source_dir() + "/test/data/yfinance-csv/" + f.name});
     REQUIRE(r.code == 0);
     const csv out = parse_csv(r.out);
     REQUIRE(!out.rows.empty());

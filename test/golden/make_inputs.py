@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # Writes the plain `date,open,high,low,close,volume` input series for the TA-Lib golden values.
 #
-# Real series come from the copies in test/data/indicators/ (Yahoo chart response bodies, yfinance
+# Real series come from the copies in test/data/indicators/ and test/data/yfinance-csv/ (Yahoo chart response bodies, yfinance
 # CSV exports); synthetic edge-case series are generated here from fixed seeds, so re-running the
 # script rewrites byte-identical files. Prices are written with repr() (shortest round-trip), so the
 # C generator and the C++ tests read exactly the same doubles.
@@ -50,7 +50,7 @@ def yfinance(file_name):
     # characters), any order, extra columns; rows with a missing or non-positive price are skipped,
     # a repeated date keeps the last row.
     rows = {}
-    with open(os.path.join(DATA, 'yfinance', file_name), newline='') as f:
+    with open(os.path.join(DATA, '..', 'yfinance-csv', file_name), newline='') as f:
         for rec in csv.DictReader(f):
             date_text = rec.get('Date') or rec.get('Datetime')
             try:
