@@ -13,8 +13,7 @@
 #include "engine/commit.hpp"
 #include "engine/manager_core.hpp"
 
-// -- inspect() for every message type (CAF 0.17 inspector API)
-// --------------------------------------
+// inspect() for every message type (CAF 0.17 inspector API).
 
 namespace finstream {
 
@@ -95,16 +94,13 @@ CAF_BEGIN_TYPE_ID_BLOCK(finstream, caf::first_custom_type_id)
 CAF_ADD_TYPE_ID(finstream, (finstream::fetch_task))
 CAF_ADD_TYPE_ID(finstream, (finstream::bar_batch))
 CAF_ADD_TYPE_ID(finstream, (finstream::engine::task_outcome))
-CAF_ADD_TYPE_ID(finstream, (std::vector<finstream::engine::task_outcome>))
 CAF_ADD_TYPE_ID(finstream, (finstream::engine::commit_request))
 CAF_ADD_TYPE_ID(finstream, (finstream::engine::commit_reply))
 CAF_ADD_TYPE_ID(finstream, (finstream::engine::manager_progress))
 CAF_ADD_TYPE_ID(finstream, (std::vector<finstream::fetch_task>))
 
 CAF_ADD_ATOM(finstream, finstream::actors, get_task_atom, "get_task")
-CAF_ADD_ATOM(finstream, finstream::actors, tasks_done_atom, "tasks_done")
 CAF_ADD_ATOM(finstream, finstream::actors, progress_atom, "progress")
-CAF_ADD_ATOM(finstream, finstream::actors, plan_atom, "plan")
 CAF_ADD_ATOM(finstream, finstream::actors, next_atom, "next")
 CAF_ADD_ATOM(finstream, finstream::actors, stop_atom, "stop")
 

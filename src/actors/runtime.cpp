@@ -11,8 +11,8 @@
 #include "actors/manager_actor.hpp"
 #include "actors/pg_stores.hpp"
 #include "actors/processor_metrics.hpp"
-#include "engine/fetch_metrics.hpp"
 #include "actors/sink_actor.hpp"
+#include "engine/fetch_metrics.hpp"
 #include "kafka/admin.hpp"
 #include "kafka/codec.hpp"
 #include "pg/migrations.hpp"
@@ -63,6 +63,7 @@ struct runtime::impl {
   std::vector<caf::actor> blocking; // Kafka agents and processors
   std::vector<sink_actor> sinks;
   bool stopped = false;
+  bool clean = true;
 
   explicit impl(runtime_config c)
       : cfg(std::move(c)) {
@@ -75,10 +76,8 @@ struct runtime::impl {
       if (!m.applied.empty()) log::info("main", "migrated", {{"version", m.version}});
     }
     sys = std::make_unique<caf::actor_system>(sys_cfg);
-    if (cfg.roles.agents > 0)
-      engine::register_fetch_metrics();
-    if (cfg.roles.processors > 0)
-      processor_metrics::get();
+    if (cfg.roles.agents > 0) engine::register_fetch_metrics();
+    if (cfg.roles.processors > 0) processor_metrics::get();
     try {
       if (cfg.kafka)
         start_kafka();
@@ -186,53 +185,64 @@ struct runtime::impl {
     }
   }
 
-  void stop(std::chrono::milliseconds budget) {
-    if (stopped) return;
+  /// Returns false when some actor did not finish within the budget (e.g. an agent inside a long
+  /// Yahoo retry): abandoning it is safe (its task is not committed and will be redelivered).
+  bool stop(std::chrono::milliseconds budget) {
+    if (stopped) return clean;
     stopped = true;
     auto deadline = std::chrono::steady_clock::now() + budget;
-    for (auto& m : managers)
+    caf::scoped_actor self{*sys};
+    std::size_t watched = 0;
+    auto watch = [&](const auto& h) {
+      self->monitor(h);
+      ++watched;
+    };
+    for (auto& m : managers) {
+      watch(m);
       caf::anon_send_exit(m, caf::exit_reason::user_shutdown);
-    for (auto& a : local_agents)
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-    for (auto& b : blocking)
-      caf::anon_send(b, stop_atom_v);
-    {
-      caf::scoped_actor self{*sys};
-      for (auto& p : local_processors) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        self->request(p, std::max(left, std::chrono::milliseconds{1}), caf::flush_atom_v)
-            .receive([](bool) {},
-                     [](const caf::error& e) {
-                       log::warn("processor", "flush_incomplete", {{"reason", caf::to_string(e)}});
-                     });
-      }
-      for (auto& p : local_processors)
-        self->send_exit(p, caf::exit_reason::user_shutdown);
-      // Blocking actors finish on their own after stop_atom; wait for them before the sinks go.
-      for (auto& b : blocking) {
-        self->monitor(b);
-      }
-      std::size_t down = 0;
-      while (down < blocking.size()) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) break;
-        bool got = false;
-        self->receive(
-            [&](const caf::down_msg&) {
-              ++down;
-              got = true;
-            },
-            caf::after(left) >> [] {});
-        if (!got) break;
-      }
-      if (down < blocking.size())
-        log::warn("main", "stop_timeout", {{"pending_actors", blocking.size() - down}});
-      for (auto& s : sinks)
-        self->send_exit(s, caf::exit_reason::user_shutdown);
     }
-    if (producer) producer->flush(std::chrono::seconds{2});
+    for (auto& a : local_agents) {
+      watch(a);
+      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
+    }
+    for (auto& b : blocking) {
+      watch(b);
+      caf::anon_send(b, stop_atom_v);
+    }
+    // In-process processors commit what they accepted, then go.
+    for (auto& p : local_processors) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      self->request(p, std::max(left, std::chrono::milliseconds{1}), caf::flush_atom_v)
+          .receive([](bool) {},
+                   [](const caf::error& e) {
+                     log::warn("processor", "flush_incomplete", {{"reason", caf::to_string(e)}});
+                   });
+      watch(p);
+      self->send_exit(p, caf::exit_reason::user_shutdown);
+    }
+    // Kafka agents and processors finish on their own after stop_atom (a processor commits and
+    // leaves its group first); the sinks go last, once nobody can send them work.
+    std::size_t down = 0;
+    while (down < watched) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0) break;
+      bool got = false;
+      self->receive(
+          [&](const caf::down_msg&) {
+            ++down;
+            got = true;
+          },
+          caf::after(left) >> [] {});
+      if (!got) break;
+    }
+    for (auto& s : sinks)
+      self->send_exit(s, caf::exit_reason::user_shutdown);
+    if (producer) producer->flush(std::chrono::seconds{1});
+    clean = down == watched;
+    if (!clean) log::warn("main", "stop_timeout", {{"pending_actors", watched - down}});
+    return clean;
   }
 };
 
@@ -252,8 +262,8 @@ std::optional<engine::manager_progress> runtime::progress(std::chrono::milliseco
   return out;
 }
 
-void runtime::stop(std::chrono::milliseconds budget) {
-  impl_->stop(budget);
+bool runtime::stop(std::chrono::milliseconds budget) {
+  return impl_->stop(budget);
 }
 
 } // namespace finstream::actors

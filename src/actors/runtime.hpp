@@ -66,8 +66,11 @@ public:
   progress(std::chrono::milliseconds timeout = std::chrono::seconds{5});
 
   /// Orderly shutdown: managers and agents stop taking work, processors commit what they hold and
-  /// leave their groups. Returns within the given budget (the actors are asked to hurry).
-  void stop(std::chrono::milliseconds budget = std::chrono::seconds{8});
+  /// leave their groups. Returns within about `budget`: false when some actor is still busy (an
+  /// agent inside a long fetch). Every state is consistent at any moment (exactly-once does not
+  /// depend on a clean stop), so the caller may then end the process at once with std::_Exit:
+  /// destroying the runtime would wait for that actor.
+  bool stop(std::chrono::milliseconds budget = std::chrono::seconds{8});
 
 private:
   struct impl;

@@ -1,6 +1,7 @@
 // `finstream local`: every role in one process with in-process messaging, on a private PostgreSQL
 // unless --pg is given.
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "cli/commands.hpp"
@@ -105,8 +106,15 @@ int run_local(int argc, char** argv) {
     if (stop_requested())
       std::fprintf(stderr,
                    "finstream local: stopping (work in progress is kept and resumed next time)\n");
-    rt.stop();
+    bool clean = rt.stop();
     if (last.failed > 0) status = exit_failure;
+    if (!clean) {
+      // An actor is still busy (a fetch in a long retry): what is committed is consistent, the
+      // rest is redone next time; do not wait for it (destroying the runtime would).
+      print_summary(dsn, rc.universe(), psql_hint);
+      std::fflush(nullptr);
+      std::_Exit(stop_requested() ? exit_ok : status);
+    }
   }
   print_summary(dsn, rc.universe(), psql_hint);
   if (cluster && stop_db) cluster->stop();

@@ -1,5 +1,6 @@
 // `finstream run`: host manager/agent/processor actors in the weights given, bound through Kafka.
 #include <cstdio>
+#include <cstdlib>
 #include <thread>
 
 #include "cli/commands.hpp"
@@ -79,7 +80,13 @@ int run_run(int argc, char** argv) {
       }
     }
     log::info("main", "stopping", {{"signal", stop_requested()}});
-    rt.stop();
+    if (!rt.stop()) {
+      // An actor is still busy (an agent in a long fetch): its work is uncommitted and will be
+      // redone by another replica; exit now rather than wait for it (see runtime::stop).
+      log::warn("main", "stopped_abandoning_busy_actors");
+      std::fflush(nullptr);
+      std::_Exit(exit_ok);
+    }
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "finstream run: %s\n", e.what());
     return exit_usage;

@@ -32,7 +32,8 @@ TEST_CASE("crash: a processor process SIGKILLed mid-backfill and restarted loses
           "[e2e][crash]") {
   test_database db{"e2e_crash_p"};
   kafka_names k{"crashp"};
-  auto dir = scratch_dir("crash_processor");
+  scratch_area area{"crash_processor"};
+  auto dir = area.path();
   auto symbols = synthetic_symbols(60);
   const std::string from = "2005-01-01", to = "2020-12-31"; // ~250,000 bars
   process feeder{run_args("manager=1,agent=2,processor=0", db, k, symbols, from, to),
@@ -60,7 +61,8 @@ TEST_CASE("crash: an agent process SIGKILLed mid-backfill and restarted loses an
           "[e2e][crash]") {
   test_database db{"e2e_crash_a"};
   kafka_names k{"crasha"};
-  auto dir = scratch_dir("crash_agent");
+  scratch_area area{"crash_agent"};
+  auto dir = area.path();
   auto symbols = synthetic_symbols(200);
   const std::string from = "2010-01-01", to = "2020-12-31";
   process core{run_args("manager=1,agent=0,processor=2", db, k, symbols, from, to),
@@ -87,7 +89,8 @@ TEST_CASE("poison: malformed messages on either topic land in the dead-letter to
           "[e2e][poison]") {
   test_database db{"e2e_poison"};
   kafka_names k{"poison"};
-  auto dir = scratch_dir("poison");
+  scratch_area area{"poison"};
+  auto dir = area.path();
   auto symbols = synthetic_symbols(5);
   kafka::config kc;
   kc.bootstrap_servers = test::kafka_bootstrap();
@@ -144,7 +147,8 @@ TEST_CASE("memory: a backlog of over 1,000,000 bars in Kafka is processed in bou
           "[e2e][memory]") {
   test_database db{"e2e_memory"};
   kafka_names k{"memory"};
-  auto dir = scratch_dir("memory");
+  scratch_area area{"memory"};
+  auto dir = area.path();
   auto symbols = synthetic_symbols(260);
   const std::string from = "2005-01-01", to = "2020-12-31"; // 260 × ~4170 ≈ 1.08 M bars
   // First the backlog: agents publish everything while no processor runs.

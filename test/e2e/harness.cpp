@@ -173,10 +173,16 @@ std::vector<std::string> kafka_names::flags(int partitions) const {
           "--partitions",      std::to_string(partitions)};
 }
 
-std::string scratch_dir(const std::string& prefix) {
+scratch_area::scratch_area(const std::string& prefix) {
   auto dir = std::filesystem::temp_directory_path() / test::unique_name("finstream_e2e_" + prefix);
   std::filesystem::create_directories(dir);
-  return dir.string();
+  path_ = dir.string();
+}
+
+scratch_area::~scratch_area() {
+  if (std::uncaught_exceptions() > 0) return;
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
 }
 
 namespace {

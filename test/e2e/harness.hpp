@@ -70,8 +70,20 @@ struct kafka_names {
   std::vector<std::string> flags(int partitions = 6) const;
 };
 
-/// A scratch directory for one test (logs, data dirs), removed when the test passes.
-std::string scratch_dir(const std::string& prefix);
+/// A scratch directory for one test (logs, fetched CSVs, data dirs). Removed at the end of the
+/// test unless the test is unwinding from a failed REQUIRE (then kept for inspection; the path
+/// is in the failure's messages).
+class scratch_area {
+public:
+  explicit scratch_area(const std::string& prefix);
+  ~scratch_area();
+  scratch_area(const scratch_area&) = delete;
+  scratch_area& operator=(const scratch_area&) = delete;
+  const std::string& path() const { return path_; }
+
+private:
+  std::string path_;
+};
 
 /// One stored row as numbers: open..volume then the 19 indicator columns (NaN for NULL).
 using stored_row = std::vector<double>;

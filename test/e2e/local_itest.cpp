@@ -38,7 +38,8 @@ long long count_rows(const std::string& dsn) {
 TEST_CASE("local: from a clean directory, without --pg, it runs its own PostgreSQL and prints a "
           "summary",
           "[e2e][local]") {
-  auto dir = scratch_dir("local_clean");
+  scratch_area area{"local_clean"};
+  auto dir = area.path();
   auto data = dir + "/data";
   auto [code, out] =
       run_to_end({"local", "--symbols", "AAA,BBB,CCC", "--from", "2019-01-01", "--to", "2020-12-31",
@@ -62,7 +63,8 @@ TEST_CASE("local: from a clean directory, without --pg, it runs its own PostgreS
 TEST_CASE("local: interrupted with SIGTERM and started again, it finishes with nothing lost or "
           "duplicated",
           "[e2e][local]") {
-  auto dir = scratch_dir("local_resume");
+  scratch_area area{"local_resume"};
+  auto dir = area.path();
   auto data = dir + "/data";
   auto symbols = synthetic_symbols(40, "L");
   std::vector<std::string> args{"local",      "--symbols",      join(symbols), "--from",

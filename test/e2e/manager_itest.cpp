@@ -17,7 +17,8 @@ TEST_CASE("leader: one active manager among replicas, another takes over within 
           "[e2e][leader]") {
   test_database db{"e2e_leader"};
   kafka_names k{"leader"};
-  auto dir = scratch_dir("leader");
+  scratch_area area{"leader"};
+  auto dir = area.path();
   auto symbols = synthetic_symbols(80);
   const std::string from = "2008-01-01", to = "2020-12-31";
   std::vector<std::string> fast{"--manager-poll-ms", "200"};
@@ -57,7 +58,8 @@ TEST_CASE("resume: a process SIGKILLed while tasks are planned and in flight fin
           "[e2e][resume]") {
   test_database db{"e2e_resume"};
   kafka_names k{"resume"};
-  auto dir = scratch_dir("resume");
+  scratch_area area{"resume"};
+  auto dir = area.path();
   auto symbols = synthetic_symbols(60);
   const std::string from = "2006-01-01", to = "2020-12-31";
   {
@@ -85,7 +87,8 @@ TEST_CASE("backfill: a request against a running deployment extends history and 
           "[e2e][backfill]") {
   test_database db{"e2e_backfill"};
   kafka_names k{"backfill"};
-  auto dir = scratch_dir("backfill");
+  scratch_area area{"backfill"};
+  auto dir = area.path();
   auto symbols = synthetic_symbols(4);
   process p{run_args("manager=1,agent=1,processor=1", db, k, symbols, "2019-01-01", "2020-12-31",
                      {"--manager-poll-ms", "200"}),

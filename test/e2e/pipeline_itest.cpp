@@ -22,7 +22,8 @@ TEST_CASE("run: a synthetic universe through Kafka gives exactly the rows of fin
           "[e2e]") {
   test_database db{"e2e_equiv"};
   kafka_names k{"equiv"};
-  auto dir = scratch_dir("equiv");
+  scratch_area area{"equiv"};
+  auto dir = area.path();
   auto symbols = synthetic_symbols(6);
   process p{run_args("manager=1,agent=2,processor=2", db, k, symbols, "2016-01-01", "2020-12-31",
                      {"--exit-when-idle"}),
@@ -35,12 +36,39 @@ TEST_CASE("run: a synthetic universe through Kafka gives exactly the rows of fin
   require_table_equals_indicators(db, csvs, dir);
 }
 
+namespace {
+
+/// Starts the Yahoo replay server (test/sources) on the recorded responses; its base URL.
+std::pair<std::unique_ptr<process>, std::string> start_replay(const std::string& dir,
+                                                              std::vector<std::string> extra = {}) {
+  auto replay_bin = (std::filesystem::path{test::binary()}.parent_path() / "yahoo_replay").string();
+  std::vector<std::string> args{"--port", "0", "--data",
+                                test::source_dir() + "/test/data/yahoo-chart"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  auto replay = std::make_unique<process>(
+      args, dir + "/replay.log", std::vector<std::pair<std::string, std::string>>{}, replay_bin);
+  std::string port;
+  REQUIRE(wait_until(
+      [&] {
+        auto text = replay->log();
+        auto nl = text.find('\n');
+        if (nl == std::string::npos) return false;
+        port = text.substr(0, nl);
+        return true;
+      },
+      10s));
+  return {std::move(replay), "http://127.0.0.1:" + port};
+}
+
+} // namespace
+
 TEST_CASE("run: recorded Yahoo responses through the replay server give the rows of finstream "
           "indicators",
           "[e2e]") {
   test_database db{"e2e_yahoo"};
   kafka_names k{"yahoo"};
-  auto dir = scratch_dir("yahoo");
+  scratch_area area{"yahoo"};
+  auto dir = area.path();
   auto replay_bin = (std::filesystem::path{test::binary()}.parent_path() / "yahoo_replay").string();
   process replay{{"--port", "0", "--data", test::source_dir() + "/test/data/yahoo-chart"},
                  dir + "/replay.log",
@@ -76,7 +104,8 @@ TEST_CASE("run: two processes share the partitions and the work, serve their met
           "[e2e]") {
   test_database db{"e2e_scale"};
   kafka_names k{"scale"};
-  auto dir = scratch_dir("scale");
+  scratch_area area{"scale"};
+  auto dir = area.path();
   auto symbols = synthetic_symbols(40);
   process a{run_args("manager=1,agent=1,processor=1", db, k, symbols, "2012-01-01", "2020-12-31"),
             dir + "/a.log"};
@@ -120,5 +149,50 @@ TEST_CASE("run: two processes share the partitions and the work, serve their met
   CHECK(b.wait(10s) == 0);
   CHECK(std::chrono::steady_clock::now() - t0 < 10s);
   auto csvs = fetch_csvs(symbols, "2012-01-01", "2020-12-31", "synthetic", dir);
+  require_table_equals_indicators(db, csvs, dir);
+}
+
+TEST_CASE("run: SIGTERM while an agent waits on a slow source still exits 0 within 10 s, and the "
+          "unfinished task is redone later",
+          "[e2e]") {
+  test_database db{"e2e_slow"};
+  kafka_names k{"slow"};
+  scratch_area area{"slow"};
+  auto dir = area.path();
+  // MSFT's first answer comes after a minute; the agent's read timeout is longer.
+  auto [replay, url] = start_replay(dir, {"--script", "MSFT=delay:60000,ok"});
+  std::vector<std::string> symbols{"MSFT"};
+  std::vector<std::string> yahoo{"--source", "yahoo", "--yahoo-url", url, "--timeout-ms", "90000"};
+  {
+    process p{run_args("manager=1,agent=1,processor=1", db, k, symbols, "2021-02-01", "2022-01-31",
+                       yahoo),
+              dir + "/first.log"};
+    // Wait until the agent is inside the slow request.
+    const int replay_port = std::stoi(url.substr(url.rfind(':') + 1));
+    REQUIRE(wait_until(
+        [&] {
+          return http_get(replay_port, "/__replay/stats").second.find("\"MSFT\":1") !=
+                 std::string::npos;
+        },
+        60s));
+    p.signal(SIGTERM);
+    auto t0 = std::chrono::steady_clock::now();
+    auto code = p.wait(12s);
+    INFO(p.log());
+    CHECK(code == 0);
+    CHECK(std::chrono::steady_clock::now() - t0 < 10s);
+  }
+  CHECK(done_symbols(db) == 0);
+  // Started again (the replay now answers at once), the task is planned again and completes.
+  auto once = yahoo;
+  once.push_back("--exit-when-idle");
+  process again{
+      run_args("manager=1,agent=1,processor=1", db, k, symbols, "2021-02-01", "2022-01-31", once),
+      dir + "/second.log"};
+  auto code = again.wait(120s);
+  INFO(again.log());
+  REQUIRE(code == 0);
+  CHECK(done_symbols(db) == 1);
+  auto csvs = fetch_csvs(symbols, "2021-02-01", "2022-01-31", "yahoo", dir, {"--yahoo-url", url});
   require_table_equals_indicators(db, csvs, dir);
 }
