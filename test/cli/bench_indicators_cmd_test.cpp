@@ -9,27 +9,24 @@
 #include <string>
 
 #include "support/env.hpp"
+#include "support/run_binary.hpp"
 
 namespace finstream::test {
 namespace {
 
-int run_bench(const std::string& args, std::string& out) {
-  const std::string cmd = "'" + binary() + "' bench indicators " + args + " 2>/dev/null";
-  std::FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  std::size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0)
-    out.append(buf, n);
-  const int status = ::pclose(p);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+int run_bench(const std::vector<std::string>& args, std::string& out) {
+  std::vector<std::string> all{"indicators"};
+  all.insert(all.end(), args.begin(), args.end());
+  auto r = run_binary("bench", all);
+  out = r.out;
+  return r.code;
 }
 
 } // namespace
 
 TEST_CASE("bench indicators prints bars_per_s as its last line", "[cli][bench]") {
   std::string out;
-  REQUIRE(run_bench("--bars 20000 --runs 1", out) == 0);
+  REQUIRE(run_bench({"--bars", "20000", "--runs", "1"}, out) == 0);
   REQUIRE(!out.empty());
   CHECK(out.back() == '\n');
   const auto start = out.rfind('\n', out.size() - 2) + 1;
@@ -43,9 +40,9 @@ TEST_CASE("bench indicators prints bars_per_s as its last line", "[cli][bench]")
 
 TEST_CASE("bench indicators rejects bad arguments with exit 2", "[cli][bench]") {
   std::string out;
-  CHECK(run_bench("--bars 0", out) == 2);
-  CHECK(run_bench("--bars abc", out) == 2);
-  CHECK(run_bench("--nope", out) == 2);
+  CHECK(run_bench({"--bars", "0"}, out) == 2);
+  CHECK(run_bench({"--bars", "abc"}, out) == 2);
+  CHECK(run_bench({"--nope"}, out) == 2);
 }
 
 } // namespace finstream::test
