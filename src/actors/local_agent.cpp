@@ -1,6 +1,8 @@
 // In-process agent actor (see local_agent.hpp).
 #include "actors/local_agent.hpp"
 
+#include "core/hash.hpp"
+
 #include "core/log.hpp"
 
 #include "engine/fetch_metrics.hpp"
@@ -9,11 +11,8 @@
 namespace finstream::actors {
 
 std::size_t processor_index(const std::string& symbol, std::size_t n) {
-  // FNV-1a: stable across runs, unlike std::hash, so logs and tests can predict the routing.
-  std::uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : symbol)
-    h = (h ^ c) * 1099511628211ull;
-  return static_cast<std::size_t>(h % n);
+  // Stable across runs, unlike std::hash, so logs and tests can predict the routing.
+  return static_cast<std::size_t>(fnv1a64(symbol) % n);
 }
 
 agent_actor::behavior_type local_agent(agent_actor::stateful_pointer<local_agent_state> self,

@@ -1,6 +1,8 @@
 // indicator_set: spec parsing, column naming, state save/restore.
 #include "indicators/indicator_set.hpp"
 
+#include "core/hash.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -35,12 +37,7 @@ constexpr char magic[4] = {'F', 'S', 'I', 'S'};
 // FNV-1a, 64 bit: detects corrupted or truncated state (not an integrity guarantee against an
 // attacker, which saved state does not need: it comes from our own database / topic).
 std::uint64_t checksum(std::string_view bytes) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
+  return fnv1a64(bytes);
 }
 
 struct spec_parser {

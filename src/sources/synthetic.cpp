@@ -3,6 +3,8 @@
 // implementation-defined, and the bars must be identical on every platform and library version.
 #include "sources/synthetic.hpp"
 
+#include "core/hash.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -20,12 +22,7 @@ std::uint64_t splitmix64(std::uint64_t x) {
 }
 
 std::uint64_t fnv1a(std::string_view s) {
-  std::uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : s) {
-    h ^= c;
-    h *= 0x100000001b3ull;
-  }
-  return h;
+  return fnv1a64(s);
 }
 
 /// A short stream of draws from one 64-bit seed.

@@ -21,6 +21,8 @@ int hex(char c) {
   return -1;
 }
 
+} // namespace
+
 std::string percent_decode(std::string_view s) {
   std::string out;
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -47,8 +49,6 @@ std::string query_param(std::string_view query, std::string_view key) {
   }
   return {};
 }
-
-} // namespace
 
 recording load_recording(const std::string& path) {
   recording r;

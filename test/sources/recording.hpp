@@ -24,6 +24,12 @@ struct recording {
 /// Loads one recording; throws std::runtime_error naming the file on any problem.
 recording load_recording(const std::string& path);
 
+/// %XX-decoding of a URL component (the replay server and the recordings' URLs).
+std::string percent_decode(std::string_view s);
+
+/// The decoded value of `key` in a query string `a=1&b=2` ("" when absent).
+std::string query_param(std::string_view query, std::string_view key);
+
 /// Every *.json recording of `dir`, sorted by file name.
 std::vector<recording> load_recordings(const std::string& dir);
 

@@ -333,40 +333,10 @@ std::string render(const served_series& s, std::int64_t p1, std::int64_t p2, boo
   return out + "}}],\"error\":null}}";
 }
 
-std::string percent_decode(std::string_view s) {
-  auto hex = [](char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-std::string query_param(std::string_view target, std::string_view key) {
+std::string target_param(std::string_view target, std::string_view key) {
   auto q = target.find('?');
   if (q == std::string_view::npos) return {};
-  auto query = target.substr(q + 1);
-  std::size_t pos = 0;
-  while (pos <= query.size()) {
-    auto amp = query.find('&', pos);
-    auto part = query.substr(pos, amp == std::string_view::npos ? query.npos : amp - pos);
-    auto eq = part.find('=');
-    if (eq != std::string_view::npos && part.substr(0, eq) == key)
-      return percent_decode(part.substr(eq + 1));
-    if (amp == std::string_view::npos) break;
-    pos = amp + 1;
-  }
-  return {};
+  return query_param(target.substr(q + 1), key);
 }
 
 // Error bodies as Yahoo sends them.
@@ -512,7 +482,7 @@ struct yahoo_replay::impl {
     }
     logged.connection = connection;
     logged.sni = sni;
-    const std::string p1s = query_param(target, "period1"), p2s = query_param(target, "period2");
+    const std::string p1s = target_param(target, "period1"), p2s = target_param(target, "period2");
     try {
       logged.period1 = p1s.empty() ? 0 : std::stoll(p1s);
       logged.period2 = p2s.empty() ? INT64_MAX : std::stoll(p2s);
