@@ -50,8 +50,10 @@ public:
     while (running_) {
       drain_mailbox();
       if (!running_) break;
-      for (auto& r : consumer_.poll(max_poll_records, std::chrono::milliseconds{100})) {
-        handle(r);
+      auto records = consumer_.poll(max_poll_records, std::chrono::milliseconds{100});
+      auto batches = decode_all(records);
+      for (std::size_t i = 0; i < records.size(); ++i) {
+        handle(records[i], batches[i]);
         // Bounded memory: never more than one batch's rows (plus one record's) pending.
         if (pending_.rows.size() >= cfg_.options.batch_rows) make_room_and_flush();
       }
@@ -75,8 +77,10 @@ public:
       log::info("processor", "paused", {{"reason", "sink behind"}, {"inflight", inflight_}});
       auto since = clock_type::now();
       while (inflight_ >= cfg_.options.max_inflight && running_) {
-        for (auto& r : consumer_.poll(max_poll_records, std::chrono::milliseconds{100}))
-          handle(r); // fetched before the pause took effect
+        auto records = consumer_.poll(max_poll_records, std::chrono::milliseconds{100});
+        auto batches = decode_all(records); // fetched before the pause took effect
+        for (std::size_t i = 0; i < records.size(); ++i)
+          handle(records[i], batches[i]);
         drain_mailbox();
         if (clock_type::now() - since > reply_timeout)
           throw std::runtime_error("the sink did not answer within 120 s");
@@ -164,11 +168,24 @@ private:
     }
   }
 
-  void handle(kafka::record& r) {
+  /// Decodes a poll's records and restores, in one query, the state of every symbol among them
+  /// that is not in memory yet.
+  std::vector<kafka::decoded<bar_batch>> decode_all(const std::vector<kafka::record>& records) {
+    std::vector<kafka::decoded<bar_batch>> out;
+    std::vector<std::string> symbols;
+    out.reserve(records.size());
+    for (const auto& r : records) {
+      out.push_back(kafka::decode_bar_batch(r.value));
+      if (out.back()) symbols.push_back(out.back().value().symbol);
+    }
+    proc_.preload(symbols);
+    return out;
+  }
+
+  void handle(const kafka::record& r, const kafka::decoded<bar_batch>& decoded) {
     auto it = owned_.find(r.where());
     if (it == owned_.end()) return; // not (or no longer) ours: its owner processes it
     mark_dirty();
-    auto decoded = kafka::decode_bar_batch(r.value);
     if (!decoded) {
       if (!dlq_tracker_) dlq_tracker_ = std::make_shared<kafka::delivery_tracker>();
       dlq_.publish(r, decoded.error(), dlq_tracker_);

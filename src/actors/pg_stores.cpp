@@ -20,6 +20,15 @@ pg_history_store::load_checkpoint(const std::string& symbol) {
                                    std::move(rows.front().state)};
 }
 
+std::unordered_map<std::string, engine::stored_checkpoint>
+pg_history_store::load_checkpoints(const std::vector<std::string>& symbols) {
+  std::unordered_map<std::string, engine::stored_checkpoint> out;
+  for (auto& row : pg::load_symbol_state(conn_, symbols))
+    out.emplace(row.symbol, engine::stored_checkpoint{static_cast<std::uint32_t>(row.algo_version),
+                                                      std::move(row.state)});
+  return out;
+}
+
 std::vector<bar> pg_history_store::load_bars(const std::string& symbol) {
   return pg::load_bars(conn_, symbol);
 }

@@ -19,6 +19,8 @@ class pg_history_store : public engine::history_store {
 public:
   explicit pg_history_store(const std::string& dsn);
   std::optional<engine::stored_checkpoint> load_checkpoint(const std::string& symbol) override;
+  std::unordered_map<std::string, engine::stored_checkpoint>
+  load_checkpoints(const std::vector<std::string>& symbols) override;
   std::vector<bar> load_bars(const std::string& symbol) override;
   std::vector<pg::partition_claim> claim(const std::string& group, const std::string& topic,
                                          const std::vector<std::int32_t>& partitions);

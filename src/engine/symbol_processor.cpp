@@ -31,8 +31,27 @@ symbol_processor::context& symbol_processor::get(const std::string& symbol) {
     lru_.splice(lru_.begin(), lru_, i->second.lru);
     return i->second;
   }
+  return insert(symbol, store_.load_checkpoint(symbol));
+}
+
+void symbol_processor::preload(const std::vector<std::string>& symbols) {
+  std::vector<std::string> missing;
+  for (const auto& s : symbols)
+    if (!cache_.count(s) && std::find(missing.begin(), missing.end(), s) == missing.end())
+      missing.push_back(s);
+  if (missing.empty()) return;
+  auto stored = store_.load_checkpoints(missing);
+  for (const auto& s : missing) {
+    auto it = stored.find(s);
+    insert(s, it == stored.end() ? std::nullopt : std::optional<stored_checkpoint>{it->second});
+  }
+}
+
+symbol_processor::context&
+symbol_processor::insert(const std::string& symbol,
+                         const std::optional<stored_checkpoint>& stored) {
   context ctx{symbol_checkpoint{}, prototype_, false, false, {}};
-  if (auto stored = store_.load_checkpoint(symbol)) {
+  if (stored) {
     try {
       ctx.cp = symbol_checkpoint::decode(stored->bytes);
       if (stored->algo_version != indicators::indicator_set::algorithm_version) {

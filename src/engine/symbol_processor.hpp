@@ -31,6 +31,16 @@ class history_store {
 public:
   virtual ~history_store() = default;
   virtual std::optional<stored_checkpoint> load_checkpoint(const std::string& symbol) = 0;
+  /// The checkpoints of several symbols at once (absent: none stored). One round trip where the
+  /// store allows it: a processor that meets many new symbols (start-up, restart after a crash)
+  /// restores them in batches instead of one query each.
+  virtual std::unordered_map<std::string, stored_checkpoint>
+  load_checkpoints(const std::vector<std::string>& symbols) {
+    std::unordered_map<std::string, stored_checkpoint> out;
+    for (const auto& s : symbols)
+      if (auto cp = load_checkpoint(s)) out.emplace(s, std::move(*cp));
+    return out;
+  }
   /// Every stored bar of `symbol`, ascending by date.
   virtual std::vector<bar> load_bars(const std::string& symbol) = 0;
 };
@@ -82,6 +92,10 @@ public:
   symbol_processor(indicators::indicator_set prototype, history_store& store,
                    std::size_t max_cached = 100000);
 
+  /// Restores the states of those of `symbols` not in memory, in one store call. Optional (get()
+  /// restores one by one otherwise); a caller holding many batches calls it first.
+  void preload(const std::vector<std::string>& symbols);
+
   bool needs_history(const bar_batch& batch);
 
   void process(const bar_batch& batch, pending_output& out);
@@ -106,6 +120,7 @@ private:
   };
 
   context& get(const std::string& symbol);
+  context& insert(const std::string& symbol, const std::optional<stored_checkpoint>& stored);
   void recompute(const std::string& symbol, context& ctx, const bar_batch& batch,
                  const std::vector<split_event>& new_splits, pending_output& out);
   void emit(const std::string& symbol, context& ctx, const bar& b, pending_output& out);

@@ -219,3 +219,37 @@ TEST_CASE("a task completes only through the date its source vouched for") {
   REQUIRE(out.outcomes.size() == 1);
   CHECK(out.outcomes[0].to == 10009);
 }
+
+TEST_CASE("preloading restores many symbols at once and changes no result") {
+  auto bars = walk(10000, 60, 4);
+  test::memory_history_store whole, restored;
+  run(whole, {batch_of("A", bars), batch_of("B", bars)});
+  run(restored, {batch_of("A", slice(bars, 0, 30)), batch_of("B", slice(bars, 0, 30))});
+  struct counting : test::memory_history_store {
+    int single = 0, batched = 0;
+    std::optional<stored_checkpoint> load_checkpoint(const std::string& s) override {
+      ++single;
+      return memory_history_store::load_checkpoint(s);
+    }
+    std::unordered_map<std::string, stored_checkpoint>
+    load_checkpoints(const std::vector<std::string>& symbols) override {
+      ++batched;
+      std::unordered_map<std::string, stored_checkpoint> out;
+      for (const auto& s : symbols)
+        if (auto cp = memory_history_store::load_checkpoint(s)) out.emplace(s, *cp);
+      return out;
+    }
+  } store;
+  store.rows = restored.rows;
+  store.checkpoints = restored.checkpoints;
+  symbol_processor proc{indicators::indicator_set::default_set(), store};
+  proc.preload({"A", "B", "A", "C"});
+  CHECK(store.batched == 1);
+  pending_output out;
+  proc.process(batch_of("A", slice(bars, 30, 60)), out);
+  proc.process(batch_of("B", slice(bars, 30, 60)), out);
+  CHECK(store.single == 0);
+  store.commit(out, indicators::indicator_set::algorithm_version);
+  require_same_rows(whole, store, "A");
+  require_same_rows(whole, store, "B");
+}
