@@ -87,13 +87,27 @@ TEST_CASE("run: recorded Yahoo responses through the replay server give the rows
   auto url = "http://127.0.0.1:" + port;
   // The recorded year of MSFT (dividends) and NVDA (a 4:1 split), and TSLA cut to that year.
   std::vector<std::string> symbols{"MSFT", "NVDA", "TSLA"};
-  process p{run_args("manager=1,agent=1,processor=1", db, k, symbols, "2021-02-01", "2022-01-31",
+  // ZZZZ is unknown to Yahoo (404): marked failed for good, with the reason, and not retried.
+  auto universe = symbols;
+  universe.push_back("ZZZZ");
+  process p{run_args("manager=1,agent=1,processor=1", db, k, universe, "2021-02-01", "2022-01-31",
                      {"--exit-when-idle", "--source", "yahoo", "--yahoo-url", url, "--rate", "50"}),
             dir + "/run.log"};
   auto code = p.wait(180s);
   INFO(p.log());
   REQUIRE(code == 0);
   CHECK(done_symbols(db) == 3);
+  {
+    auto c = db.connect();
+    auto r = c.exec(
+        "SELECT status, permanent::text, last_error FROM symbol_state WHERE symbol = 'ZZZZ'");
+    REQUIRE(r.rows() == 1);
+    CHECK(r.str(0, 0) == "failed");
+    CHECK(r.str(0, 1) == "true");
+    CHECK(r.str(0, 2).find("not found") != std::string::npos);
+  }
+  const int replay_port = std::stoi(url.substr(url.rfind(':') + 1));
+  CHECK(http_get(replay_port, "/__replay/stats").second.find("\"ZZZZ\":1") != std::string::npos);
   auto csvs = fetch_csvs(symbols, "2021-02-01", "2022-01-31", "yahoo", dir, {"--yahoo-url", url});
   require_table_equals_indicators(db, csvs, dir);
   CHECK(db.scalar("SELECT count(*) FROM technical_indicators WHERE symbol = 'NVDA'") > 200);
