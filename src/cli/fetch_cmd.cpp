@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cli/commands.hpp"
+#include "cli/output.hpp"
 #include "core/date.hpp"
 #include "core/symbol.hpp"
 #include "sources/factory.hpp"
@@ -25,12 +26,6 @@ namespace finstream::cli {
 namespace {
 
 constexpr const char* prog = "finstream fetch";
-
-struct file_closer {
-  void operator()(std::FILE* f) const {
-    if (f != nullptr && f != stdout) std::fclose(f);
-  }
-};
 
 void append_number(std::string& line, double v) {
   char buf[32];
@@ -123,15 +118,10 @@ int run_fetch(int argc, char** argv) {
     return exit_usage;
   }
 
-  std::unique_ptr<std::FILE, file_closer> out;
-  if (output == "-") {
-    out.reset(stdout);
-  } else {
-    out.reset(std::fopen(output.c_str(), "wb"));
-    if (!out) {
-      std::fprintf(stderr, "%s: %s: cannot open for writing\n", prog, output.c_str());
-      return exit_usage;
-    }
+  auto out = open_output(output);
+  if (!out) {
+    std::fprintf(stderr, "%s: %s: cannot open for writing\n", prog, output.c_str());
+    return exit_usage;
   }
 
   const bool progress = symbols.size() > 1 && isatty(STDERR_FILENO);

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.hpp"
+#include "cli/output.hpp"
 #include "core/date.hpp"
 #include "indicators/indicator_set.hpp"
 #include "sources/bar_files.hpp"
@@ -20,12 +21,6 @@ namespace finstream::cli {
 namespace {
 
 constexpr const char* prog = "finstream indicators";
-
-struct file_closer {
-  void operator()(std::FILE* f) const {
-    if (f != nullptr && f != stdout) std::fclose(f);
-  }
-};
 
 // Appends one CSV row; `line` is reused between rows (no allocation once grown).
 void append_row(std::string& line, const bar& b, const double* values, std::size_t n) {
@@ -92,15 +87,10 @@ int run_indicators(int argc, char** argv) {
     std::fprintf(stderr, "%s: warning: %s: %zu repeated date(s), the last row of each was kept\n",
                  prog, input.c_str(), report.duplicates_replaced);
 
-  std::unique_ptr<std::FILE, file_closer> out;
-  if (output == "-") {
-    out.reset(stdout);
-  } else {
-    out.reset(std::fopen(output.c_str(), "wb"));
-    if (!out) {
-      std::fprintf(stderr, "%s: %s: cannot open for writing\n", prog, output.c_str());
-      return exit_usage;
-    }
+  auto out = open_output(output);
+  if (!out) {
+    std::fprintf(stderr, "%s: %s: cannot open for writing\n", prog, output.c_str());
+    return exit_usage;
   }
 
   std::string line = "date,open,high,low,close,volume";

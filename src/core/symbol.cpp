@@ -1,6 +1,8 @@
 // Symbol validation (character set and length; see symbol.hpp for the contract).
 #include "core/symbol.hpp"
 
+#include <stdexcept>
+
 namespace finstream {
 
 namespace {
@@ -35,6 +37,11 @@ std::optional<std::string> symbol_error(std::string_view symbol) {
   if (!((first >= 'A' && first <= 'Z') || (first >= '0' && first <= '9') || first == '^'))
     return "symbol '" + printable(symbol) + "' must start with a letter, a digit or '^'";
   return std::nullopt;
+}
+
+void require_valid_symbol(std::string_view symbol, std::string_view context) {
+  if (auto err = symbol_error(symbol))
+    throw std::invalid_argument(std::string{context} + ": invalid symbol: " + *err);
 }
 
 std::string normalize_symbol(std::string_view symbol) {

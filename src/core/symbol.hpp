@@ -19,6 +19,10 @@ inline bool is_valid_symbol(std::string_view symbol) {
   return !symbol_error(symbol);
 }
 
+/// Throws std::invalid_argument("<context>: invalid symbol: <reason>") unless `symbol` is valid:
+/// the guard in front of SQL and requests.
+void require_valid_symbol(std::string_view symbol, std::string_view context);
+
 /// Upper-cases ASCII letters and trims surrounding blanks (user input → canonical form).
 std::string normalize_symbol(std::string_view symbol);
 

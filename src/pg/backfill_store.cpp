@@ -11,7 +11,7 @@ namespace finstream::pg {
 std::int64_t request_backfill(connection& c, const std::vector<std::string>& symbols, day_t from,
                               day_t to) {
   for (const auto& s : symbols)
-    if (auto err = symbol_error(s)) throw std::invalid_argument("pg: invalid symbol: " + *err);
+    require_valid_symbol(s, "pg");
   if (from > to) throw std::invalid_argument("pg: backfill range is empty (from > to)");
   const auto arr = array_of(symbols);
   // Not retried: a request whose acknowledgement was lost would be recorded twice.

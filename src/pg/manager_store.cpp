@@ -10,10 +10,6 @@ namespace finstream::pg {
 
 namespace {
 
-void check_symbol(const std::string& s) {
-  if (auto err = symbol_error(s)) throw std::invalid_argument("pg: invalid symbol: " + *err);
-}
-
 std::optional<day_t> opt_day(const result& r, int row, int col) {
   if (r.is_null(row, col)) return std::nullopt;
   return static_cast<day_t>(r.int64(row, col));
@@ -24,7 +20,7 @@ std::optional<day_t> opt_day(const result& r, int row, int col) {
 std::vector<symbol_state_row> read_symbol_states(connection& c,
                                                  const std::vector<std::string>& symbols) {
   for (const auto& s : symbols)
-    check_symbol(s);
+    require_valid_symbol(s, "pg");
   if (symbols.empty()) return {};
   const auto arr = array_of(symbols);
   auto r = c.with_retry([&](connection& conn) {
@@ -60,7 +56,7 @@ std::size_t mark_planned(connection& c, const std::vector<planned_task>& tasks) 
   std::set<std::string> seen;
   std::vector<param> sym, task, from, to;
   for (const auto& t : tasks) {
-    check_symbol(t.symbol);
+    require_valid_symbol(t.symbol, "pg");
     if (!seen.insert(t.symbol).second)
       throw std::invalid_argument("pg: mark_planned: symbol " + t.symbol + " appears twice");
     if (t.from > t.to) throw std::invalid_argument("pg: mark_planned: empty range for " + t.symbol);

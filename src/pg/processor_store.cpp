@@ -10,10 +10,6 @@ namespace finstream::pg {
 
 namespace {
 
-void check_symbol(const std::string& s) {
-  if (auto err = symbol_error(s)) throw std::invalid_argument("pg: invalid symbol: " + *err);
-}
-
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -39,7 +35,7 @@ day_t to_day(const result& r, int row, int col) {
 std::vector<symbol_state_update> load_symbol_state(connection& c,
                                                    const std::vector<std::string>& symbols) {
   for (const auto& s : symbols)
-    check_symbol(s);
+    require_valid_symbol(s, "pg");
   if (symbols.empty()) return {};
   const auto arr = array_of(symbols);
   auto r = c.with_retry([&](connection& conn) {
@@ -62,7 +58,7 @@ std::vector<symbol_state_update> load_symbol_state(connection& c,
 }
 
 std::vector<bar> load_bars(connection& c, const std::string& symbol) {
-  check_symbol(symbol);
+  require_valid_symbol(symbol, "pg");
   auto r = c.with_retry([&](connection& conn) {
     return conn.query("SELECT date - DATE '1970-01-01', open, high, low, close, adj_close,\n"
                       "  coalesce(volume, 0)\n"

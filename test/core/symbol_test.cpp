@@ -29,3 +29,8 @@ TEST_CASE("normalize_symbol upper-cases and trims") {
   CHECK(normalize_symbol("  brk-b \n") == "BRK-B");
   CHECK(normalize_symbol("   ").empty());
 }
+
+TEST_CASE("require_valid_symbol throws with its context and the reason") {
+  CHECK_NOTHROW(require_valid_symbol("BRK-B", "pg"));
+  CHECK_THROWS_WITH(require_valid_symbol("A'B", "pg"), Catch::StartsWith("pg: invalid symbol:"));
+}
