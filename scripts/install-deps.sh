@@ -28,6 +28,6 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "install-deps.sh: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -q >&2
-"${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+"${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 update -q >&2
+"${sudo[@]}" apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends "${missing[@]}" >&2
 # Debian's postgresql package creates and starts a default cluster; finstream never uses it.

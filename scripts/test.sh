@@ -17,6 +17,14 @@ done
 t_start=$SECONDS
 "$root/scripts/install-deps.sh"
 build_dir=$("$root/scripts/build.sh" "${sanitize[@]}" | tail -n 1)
+# Tools the non-C++ tests need (kustomize, a kube-apiserver, promtool, linters…): one idempotent
+# script each under scripts/tools/, cached under ~/.cache/finstream so a second run costs seconds.
+for tool in "$root"/scripts/tools/*.sh; do
+  [ -e "$tool" ] || continue
+  t_tool=$SECONDS
+  bash "$tool" >&2
+  echo "test.sh: tool $(basename "$tool" .sh) ready in $((SECONDS - t_tool)) s" >&2
+done
 echo "test.sh: build done in $((SECONDS - t_start)) s" >&2
 
 services="$build_dir/services"
