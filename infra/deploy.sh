@@ -89,8 +89,9 @@ if [ $do_setup = 1 ]; then
   [[ $ADMIN_CIDR =~ ^[0-9]{1,3}(\.[0-9]{1,3}){3}/[0-9]{1,2}$ ]] || usage_error "ADMIN_CIDR '$ADMIN_CIDR' is not an IPv4 CIDR"
   [ "$ADMIN_CIDR" != 0.0.0.0/0 ] || usage_error "ADMIN_CIDR must not be 0.0.0.0/0"
 fi
-[[ $worker_count =~ ^[0-9]+$ ]] && [ "$worker_count" -ge 1 ] && [ "$worker_count" -le 10 ] \
-  || usage_error "WORKER_COUNT must be 1..10, not '$worker_count'"
+if ! [[ $worker_count =~ ^[0-9]+$ ]] || [ "$worker_count" -lt 1 ] || [ "$worker_count" -gt 10 ]; then
+  usage_error "WORKER_COUNT must be 1..10, not '$worker_count'"
+fi
 [[ $disk_gb =~ ^[0-9]+$ ]] || usage_error "BOOT_DISK_SIZE_GB must be a number, not '$disk_gb'"
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -99,7 +100,7 @@ step() { if [ $dry_run = 1 ]; then echo "# ==> $*"; else echo "==> $*" >&2; fi; 
 # ran) is kept in double quotes, so the dry-run output reads as the script it stands for.
 quote() {
   if [[ $1 =~ ^[A-Za-z0-9_./:=@%+,-]+$ ]]; then printf '%s' "$1"
-  elif [[ $1 == *'$('* ]]; then printf '"%s"' "$1"
+  elif [[ $1 == *"\$("* ]]; then printf '"%s"' "$1"
   else printf "'%s'" "${1//\'/\'\\\'\'}"
   fi
 }

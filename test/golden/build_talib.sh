@@ -9,7 +9,7 @@ build_talib() {
   local lib=$dir/package/src/lib
   # -O3 without -march: the same floating-point code generation as finstream's Release build
   # (no FMA contraction), so golden values are reproducible on any x86-64.
-  ls "$lib"/src/ta_func/*.c "$lib"/src/ta_common/*.c |
+  printf '%s\n' "$lib"/src/ta_func/*.c "$lib"/src/ta_common/*.c |
     xargs -P "${JOBS:-2}" -I{} sh -c 'gcc -O3 -w -c -I"$1/include" -I"$1/src/ta_common" "$2" -o "$3/obj/$(basename "$2" .c).o"' _ "$lib" {} "$dir"
   ar rcs "$dir/libta.a" "$dir"/obj/*.o
 }
