@@ -115,7 +115,7 @@ find "$root/var/cache/apt/archives" -name '*.deb' -exec cp -n -t "$debs/" {} +
 
 echo "--- what the first run left in the chroot"
 in_root() { chroot "$root" "$@"; }
-for p in containerd runc conntrack socat procps kmod python3-kubernetes; do
+for p in containerd runc conntrack socat procps kmod python3-yaml; do
   in_root dpkg-query -W -f='${Status}\n' "$p" | grep -q "install ok installed" || fail "package $p not installed"
 done
 grep -q '^ *SystemdCgroup = true' "$root/etc/containerd/config.toml" || fail "containerd: no systemd cgroups"

@@ -18,6 +18,16 @@ def fail(msg):
     errors.append(msg)
 
 
+def normalize(node):
+    """python-hcl2 8 keeps quotes around strings and keys and adds __is_block__/__comments__
+    markers: strip both, so that the checks compare plain values."""
+    if isinstance(node, dict):
+        return {unquote(k): normalize(v) for k, v in node.items() if not k.startswith("__")}
+    if isinstance(node, list):
+        return [normalize(v) for v in node]
+    return unquote(node)
+
+
 def load(tf_dir):
     merged = {}
     files = sorted(glob.glob(os.path.join(tf_dir, "*.tf")))
@@ -25,7 +35,7 @@ def load(tf_dir):
         fail(f"no .tf files in {tf_dir}")
     for path in files:
         with open(path) as f:
-            doc = hcl2.load(f)  # raises on a syntax error: the parse check itself
+            doc = normalize(hcl2.load(f))  # raises on a syntax error: the parse check itself
         print(f"parsed {os.path.basename(path)}")
         for key, value in doc.items():
             merged.setdefault(key, []).extend(value)
