@@ -26,6 +26,9 @@ const verb verbs[] = {
     {"backfill", finstream::cli::run_backfill,
      "ask a running deployment's manager to (re)fetch a range"},
     {"bench", finstream::cli::run_bench, "benchmarks: indicators, sink, e2e"},
+    {"status", finstream::cli::run_status,
+     "progress, failures, active manager, next run, consumer lag (--json)"},
+    {"symbols", finstream::cli::run_symbols, "retry, drop (exclude) or undrop symbols"},
 };
 
 void usage(std::FILE* out) {

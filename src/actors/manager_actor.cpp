@@ -7,6 +7,62 @@
 
 namespace finstream::actors {
 
+namespace {
+
+double day_seconds(std::optional<day_t> d) {
+  return d ? static_cast<double>(*d) * 86400.0 : 0.0;
+}
+
+double epoch_seconds(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+/// The leader's view of the universe as gauges. A standby reports 0 everywhere, so that rules can
+/// take max() over replicas (see monitoring/rules.yml).
+struct universe_gauges {
+  explicit universe_gauges(metrics::registry& reg)
+      : pending(by_status(reg, "pending"))
+      , planned(by_status(reg, "planned"))
+      , done(by_status(reg, "done"))
+      , failed(by_status(reg, "failed"))
+      , failed_permanently(reg.gauge("finstream_universe_symbols_failed_permanently",
+                                     "symbols of the universe whose failure is permanent (leader)"))
+      , target(reg.gauge("finstream_universe_target_date_timestamp_seconds",
+                         "the date the universe is fetched through (midnight UTC; leader)"))
+      , complete(reg.gauge("finstream_universe_complete_date_timestamp_seconds",
+                           "every symbol not failed permanently is stored through this date "
+                           "(midnight UTC; 0 while some symbol has nothing; leader)"))
+      , target_set(reg.gauge("finstream_manager_target_set_timestamp_seconds",
+                             "when the leader set the current target date (daily run)"))
+      , next_run(reg.gauge("finstream_manager_next_run_timestamp_seconds",
+                           "the leader's next daily run (0 when the end date is fixed)")) {}
+
+  static metrics::gauge& by_status(metrics::registry& reg, const char* status) {
+    return reg.gauge("finstream_universe_symbols",
+                     "symbols of the universe by state (leader; exclusions removed)",
+                     {{"status", status}});
+  }
+
+  void update(const engine::manager_core& core) {
+    const bool lead = core.progress().leader;
+    const auto& s = core.summary();
+    pending.set(lead ? static_cast<double>(s.pending) : 0);
+    planned.set(lead ? static_cast<double>(s.planned) : 0);
+    done.set(lead ? static_cast<double>(s.done) : 0);
+    failed.set(lead ? static_cast<double>(s.failed) : 0);
+    failed_permanently.set(lead ? static_cast<double>(s.failed_permanent) : 0);
+    target.set(lead ? day_seconds(core.progress().target_to) : 0);
+    complete.set(lead ? day_seconds(s.complete_through) : 0);
+    target_set.set(lead ? epoch_seconds(core.target_set_at()) : 0);
+    next_run.set(lead ? epoch_seconds(core.next_run()) : 0);
+  }
+
+  metrics::gauge &pending, &planned, &done, &failed, &failed_permanently, &target, &complete,
+      &target_set, &next_run;
+};
+
+} // namespace
+
 manager_actor::behavior_type manager(manager_actor::stateful_pointer<manager_state> self,
                                      manager_config cfg) {
   self->state.core = std::make_unique<engine::manager_core>(*cfg.store, cfg.universe, cfg.options);
@@ -16,6 +72,7 @@ manager_actor::behavior_type manager(manager_actor::stateful_pointer<manager_sta
   auto& leader =
       reg.gauge("finstream_manager_leader", "1 while this process hosts the leader manager");
   auto& in_flight = reg.gauge("finstream_tasks_in_flight", "tasks planned and not yet completed");
+  auto universe = std::make_shared<universe_gauges>(reg);
   self->send(self, caf::tick_atom_v);
   // The store's leadership lock is released when the actor goes away (its connection closes).
   self->attach_functor([store = cfg.store] {
@@ -49,6 +106,7 @@ manager_actor::behavior_type manager(manager_actor::stateful_pointer<manager_sta
         }
         const auto& p = self->state.core->progress();
         leader.set(p.leader ? 1 : 0);
+        universe->update(*self->state.core);
         in_flight.set(static_cast<double>(p.in_flight));
         self->delayed_send(self, cfg.poll, caf::tick_atom_v);
       },

@@ -6,6 +6,7 @@
 #include "indicators/indicator_set.hpp"
 #include "pg/backfill_store.hpp"
 #include "pg/manager_store.hpp"
+#include "pg/symbol_admin.hpp"
 
 namespace finstream::actors {
 
@@ -41,7 +42,7 @@ pg_history_store::claim(const std::string& group, const std::string& topic,
 
 pg_plan_store::pg_plan_store(const std::string& dsn)
     : conn_(dsn)
-    , lock_(dsn, "finstream.manager") {}
+    , lock_(dsn, pg::manager_lock_name) {}
 
 bool pg_plan_store::try_lead() {
   if (leading_ && lock_.is_held()) return true;
@@ -56,21 +57,24 @@ void pg_plan_store::resign() {
 
 std::vector<engine::symbol_status> pg_plan_store::load(const std::vector<std::string>& symbols) {
   std::vector<engine::symbol_status> out;
-  for (auto& r : pg::read_symbol_states(conn_, symbols)) {
-    engine::symbol_status st;
-    st.symbol = std::move(r.symbol);
-    st.first_date = r.first_date;
-    st.last_date = r.last_date;
-    st.status = std::move(r.status);
-    st.planned_from = r.planned_from.value_or(0);
-    st.planned_to = r.planned_to.value_or(0);
-    st.task_id = std::move(r.task_id);
-    st.attempts = r.attempts;
-    st.permanent = r.permanent;
-    st.updated_at_ms = r.updated_at * 1000;
-    out.push_back(std::move(st));
-  }
+  for (auto& r : pg::read_symbol_states(conn_, symbols))
+    out.push_back(to_symbol_status(std::move(r)));
   return out;
+}
+
+engine::symbol_status to_symbol_status(pg::symbol_state_row r) {
+  engine::symbol_status st;
+  st.symbol = std::move(r.symbol);
+  st.first_date = r.first_date;
+  st.last_date = r.last_date;
+  st.status = std::move(r.status);
+  st.planned_from = r.planned_from.value_or(0);
+  st.planned_to = r.planned_to.value_or(0);
+  st.task_id = std::move(r.task_id);
+  st.attempts = r.attempts;
+  st.permanent = r.permanent;
+  st.updated_at_ms = r.updated_at * 1000;
+  return st;
 }
 
 void pg_plan_store::mark_planned(const std::vector<fetch_task>& tasks) {
@@ -86,6 +90,10 @@ std::vector<engine::backfill_request> pg_plan_store::take_backfills() {
   for (auto& r : pg::take_backfill_requests(conn_))
     out.push_back({r.id, std::move(r.symbols), r.from, r.to});
   return out;
+}
+
+std::vector<std::string> pg_plan_store::excluded() {
+  return pg::read_exclusions(conn_);
 }
 
 pg::batch to_pg_batch(const engine::commit_request& req) {

@@ -9,6 +9,7 @@
 #include "engine/symbol_processor.hpp"
 #include "pg/connection.hpp"
 #include "pg/leader_lock.hpp"
+#include "pg/manager_store.hpp"
 #include "pg/processor_store.hpp"
 #include "pg/sink.hpp"
 
@@ -39,6 +40,7 @@ public:
   std::vector<engine::symbol_status> load(const std::vector<std::string>& symbols) override;
   void mark_planned(const std::vector<fetch_task>& tasks) override;
   std::vector<engine::backfill_request> take_backfills() override;
+  std::vector<std::string> excluded() override;
 
 private:
   pg::connection conn_;
@@ -55,6 +57,9 @@ public:
 private:
   pg::sink sink_;
 };
+
+/// A symbol_state row as the planner sees it (the one place the two shapes meet).
+engine::symbol_status to_symbol_status(pg::symbol_state_row row);
 
 /// Maps a processor's request to the storage layer's batch (the one place the two shapes meet).
 pg::batch to_pg_batch(const engine::commit_request& request);

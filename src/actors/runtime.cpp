@@ -15,6 +15,8 @@
 #include "engine/fetch_metrics.hpp"
 #include "kafka/admin.hpp"
 #include "kafka/codec.hpp"
+#include "kafka/dead_letter.hpp"
+#include "metrics/metrics.hpp"
 #include "pg/migrations.hpp"
 
 namespace finstream::actors {
@@ -52,6 +54,19 @@ role_weights parse_roles(const std::string& text) {
   return w;
 }
 
+namespace {
+
+/// finstream_role_actors{role}: the actors of each role this process hosts (a replica's role mix).
+void register_role_metrics(const role_weights& w) {
+  auto& reg = metrics::registry::global();
+  const char* help = "actors of each role hosted by this process (--roles)";
+  reg.gauge("finstream_role_actors", help, {{"role", "manager"}}).set(w.managers);
+  reg.gauge("finstream_role_actors", help, {{"role", "agent"}}).set(w.agents);
+  reg.gauge("finstream_role_actors", help, {{"role", "processor"}}).set(w.processors);
+}
+
+} // namespace
+
 struct runtime::impl {
   runtime_config cfg;
   caf::actor_system_config sys_cfg;
@@ -78,6 +93,7 @@ struct runtime::impl {
     sys = std::make_unique<caf::actor_system>(sys_cfg);
     if (cfg.roles.agents > 0) engine::register_fetch_metrics();
     if (cfg.roles.processors > 0) processor_metrics::get();
+    register_role_metrics(cfg.roles);
     try {
       if (cfg.kafka)
         start_kafka();
@@ -142,6 +158,10 @@ struct runtime::impl {
         specs.push_back({t, k.partitions, k.replication_factor, {}});
       admin.ensure_topics(specs);
     }
+    // Dead-letter counters of the topics consumed here, at 0 before the first dead letter.
+    if (cfg.roles.agents > 0) kafka::dead_letter_counter(metrics::registry::global(), k.task_topic);
+    if (cfg.roles.processors > 0)
+      kafka::dead_letter_counter(metrics::registry::global(), k.data_topic);
     producer = std::make_shared<kafka::producer>(k.client);
     producer->set_shutdown_flush_timeout(std::chrono::seconds{5});
     auto prod = producer;

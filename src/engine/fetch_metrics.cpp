@@ -37,6 +37,10 @@ void register_fetch_metrics() {
   auto& reg = metrics::registry::global();
   reg.counter("finstream_tasks_fetched_total", "tasks fetched successfully");
   reg.counter("finstream_bars_fetched_total", "bars fetched from the source");
+  // Every reason at 0, so that failure ratios by reason exist before the first failure.
+  for (auto kind : all_fetch_error_kinds)
+    reg.counter("finstream_tasks_failed_total", "tasks whose fetch failed, by reason",
+                {{"reason", to_string(kind)}});
 }
 
 } // namespace finstream::engine

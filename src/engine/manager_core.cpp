@@ -17,12 +17,14 @@ manager_core::manager_core(plan_store& store, universe_fn universe, manager_opti
 
 void manager_core::update_target(std::chrono::system_clock::time_point now) {
   if (opts_.to) {
+    if (progress_.target_to != *opts_.to) target_set_ = now;
     progress_.target_to = *opts_.to;
     return;
   }
   // Without a fixed end, the target is the last closed trading day, advanced at each daily run.
   if (progress_.target_to == 0 || now >= next_run_) {
     progress_.target_to = last_closed_trading_day(now, opts_.timezone);
+    target_set_ = now;
     next_run_ = next_daily_run(now, opts_.timezone, opts_.schedule_minutes);
     log::info("manager", "schedule",
               {{"target_to", format_date(progress_.target_to)},
@@ -49,8 +51,15 @@ std::vector<fetch_task> manager_core::tick(std::chrono::system_clock::time_point
   }
   update_target(now);
   auto universe = universe_();
+  // Operator exclusions win over the universe file (and over backfill requests, below).
+  const auto dropped = store_.excluded();
+  const std::set<std::string> excluded(dropped.begin(), dropped.end());
+  universe.erase(std::remove_if(universe.begin(), universe.end(),
+                                [&](const std::string& s) { return excluded.count(s) > 0; }),
+                 universe.end());
   progress_.symbols = universe.size();
   auto state = store_.load(universe);
+  summary_ = summarize(universe, state);
 
   // Completion of in-flight tasks: the processors record it in symbol_state with the task's id.
   std::unordered_map<std::string, const symbol_status*> by_symbol;
@@ -93,7 +102,7 @@ std::vector<fetch_task> manager_core::tick(std::chrono::system_clock::time_point
   for (const auto& req : store_.take_backfills()) {
     const auto& symbols = req.symbols.empty() ? universe : req.symbols;
     for (const auto& s : symbols) {
-      if (busy.count(s) || std::any_of(tasks.begin(), tasks.end(),
+      if (busy.count(s) || excluded.count(s) || std::any_of(tasks.begin(), tasks.end(),
                                        [&](const fetch_task& t) { return t.symbol == s; }))
         continue;
       fetch_task t;

@@ -12,6 +12,7 @@
 
 #include "engine/plan_store.hpp"
 #include "engine/planner.hpp"
+#include "engine/universe_summary.hpp"
 
 namespace finstream::engine {
 
@@ -49,6 +50,12 @@ public:
   void forget(const std::vector<fetch_task>& tasks);
 
   const manager_progress& progress() const { return progress_; }
+  /// The universe (exclusions removed) by state, as of the last tick led by this manager.
+  const universe_summary& summary() const { return summary_; }
+  /// When the current target date was set (first tick as leader, or the daily run), and the next
+  /// daily run (epoch when the target is fixed by `to`).
+  std::chrono::system_clock::time_point target_set_at() const { return target_set_; }
+  std::chrono::system_clock::time_point next_run() const { return next_run_; }
 
 private:
   void update_target(std::chrono::system_clock::time_point now);
@@ -59,6 +66,8 @@ private:
   std::set<std::string> in_flight_;            // task ids
   std::vector<std::string> in_flight_symbols_; // parallel bookkeeping for completion checks
   std::chrono::system_clock::time_point next_run_{};
+  std::chrono::system_clock::time_point target_set_{};
+  universe_summary summary_;
   std::uint64_t term_ = 0;
   bool leader_ = false;
   manager_progress progress_;

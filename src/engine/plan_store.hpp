@@ -39,6 +39,10 @@ public:
 
   /// Pending backfill requests, marked taken (each is returned once).
   virtual std::vector<backfill_request> take_backfills() = 0;
+
+  /// Symbols an operator excluded (`finstream symbols drop`): left out of the universe and of
+  /// backfills, whatever the universe file says. Read at every tick.
+  virtual std::vector<std::string> excluded() { return {}; }
 };
 
 } // namespace finstream::engine

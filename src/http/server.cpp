@@ -170,6 +170,7 @@ struct server::impl {
   tcp::endpoint bound;
   std::thread thread;
   std::atomic<bool> stopped{false};
+  metrics::callback_handle ready_gauge; // finstream_ready, while this server runs
 
   void accept() {
     acceptor.async_accept(io, [this](beast::error_code ec, tcp::socket socket) {
@@ -214,6 +215,14 @@ server::server(server_options options)
     impl_->bound = impl_->acceptor.local_endpoint();
   } catch (const std::exception& e) {
     throw std::runtime_error("http server: cannot listen on " + where + ": " + e.what());
+  }
+  // What /readyz answers, as a series (alerting on readiness needs no probe of its own). One per
+  // registry: a second server on the same registry (tests) leaves the first one's in place.
+  try {
+    impl_->ready_gauge = opts.registry->gauge_callback(
+        "finstream_ready", "1 when every readiness check passes (GET /readyz answers 200), else 0",
+        {}, [r = opts.readiness] { return r->failing().empty() ? 1.0 : 0.0; });
+  } catch (const std::invalid_argument&) {
   }
   impl_->accept();
   impl_->thread = std::thread([this] {

@@ -12,6 +12,7 @@
 
 #include <simdjson.h>
 
+#include "core/json_text.hpp"
 #include "core/symbol.hpp"
 
 namespace finstream::kafka {
@@ -25,40 +26,7 @@ void put_raw(std::string& out, std::string_view s) {
 }
 
 void put_string(std::string& out, std::string_view s) {
-  static const char hex[] = "0123456789abcdef";
-  const bool utf8_ok = simdjson::validate_utf8(s.data(), s.size());
-  out.push_back('"');
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-    case '"':
-      put_raw(out, "\\\"");
-      break;
-    case '\\':
-      put_raw(out, "\\\\");
-      break;
-    case '\n':
-      put_raw(out, "\\n");
-      break;
-    case '\r':
-      put_raw(out, "\\r");
-      break;
-    case '\t':
-      put_raw(out, "\\t");
-      break;
-    default:
-      if (c < 0x20) {
-        put_raw(out, "\\u00");
-        out.push_back(hex[c >> 4]);
-        out.push_back(hex[c & 0xf]);
-      } else if (c >= 0x80 && !utf8_ok) {
-        out.push_back('?');
-      } else {
-        out.push_back(ch);
-      }
-    }
-  }
-  out.push_back('"');
+  append_json_string(out, s);
 }
 
 void put_double(std::string& out, double v) {

@@ -15,6 +15,12 @@ std::string one_line(std::string_view reason, std::size_t max_bytes) {
   return out;
 }
 
+metrics::counter& dead_letter_counter(metrics::registry& registry, const std::string& origin_topic) {
+  return registry.counter("finstream_kafka_dead_letters_total",
+                          "Messages sent to a dead-letter topic, by origin topic",
+                          {{"topic", origin_topic}});
+}
+
 dead_letter::dead_letter(producer& p, std::string fixed_topic, std::string suffix,
                          metrics::registry* registry)
     : producer_(p)
@@ -43,10 +49,7 @@ void dead_letter::publish(const record& r, std::string_view reason,
   const std::string topic = topic_for(r.topic);
   producer_.produce(topic, r.key, r.value, hs, tracker);
   std::uint64_t n = published_.fetch_add(1, std::memory_order_relaxed) + 1;
-  registry_
-      .counter("finstream_kafka_dead_letters_total",
-               "Messages sent to a dead-letter topic, by origin topic", {{"topic", r.topic}})
-      .inc();
+  dead_letter_counter(registry_, r.topic).inc();
   // The key is a symbol (validated or not: it is only logged escaped); the value is never logged.
   log::warn(
       "kafka", "dead_letter",

@@ -12,6 +12,7 @@
 #include "kafka/record.hpp"
 
 namespace finstream::metrics {
+class counter;
 class registry;
 }
 
@@ -23,6 +24,10 @@ inline constexpr const char* dlq_topic_header = "finstream.dlq.origin.topic";
 inline constexpr const char* dlq_partition_header = "finstream.dlq.origin.partition";
 inline constexpr const char* dlq_offset_header = "finstream.dlq.origin.offset";
 inline constexpr const char* dlq_timestamp_header = "finstream.dlq.origin.timestamp";
+
+/// The counter finstream_kafka_dead_letters_total{topic=<origin_topic>} of `registry`; consumers
+/// register theirs at start-up so that the series exists (at 0) before the first dead letter.
+metrics::counter& dead_letter_counter(metrics::registry& registry, const std::string& origin_topic);
 
 /// Publishes dead letters through a producer owned by the caller (which must outlive this).
 /// Thread-safe (the producer is). The dead-letter topics must exist (kafka::admin; see

@@ -14,6 +14,9 @@
 
 namespace finstream::pg {
 
+/// The lock the managers compete for (one active manager per database).
+inline constexpr const char* manager_lock_name = "finstream.manager";
+
 class leader_lock {
 public:
   /// `name` identifies the lock (e.g. "finstream.manager"); all replicas use the same name and

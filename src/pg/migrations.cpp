@@ -95,6 +95,19 @@ std::vector<migration> build() {
            "CREATE INDEX backfill_requests_pending ON backfill_requests (id) WHERE taken_at IS "
            "NULL",
        }});
+  all.push_back(
+      {3,
+       "symbol exclusions",
+       {
+           // Symbols an operator dropped (`finstream symbols drop`): every manager leaves them out
+           // of the universe, whatever the universe file says. purged_at: their stored rows were
+           // deleted (`--purge`).
+           "CREATE TABLE symbol_exclusions (\n"
+           "  symbol text PRIMARY KEY,\n"
+           "  excluded_at timestamptz NOT NULL DEFAULT now(),\n"
+           "  purged_at timestamptz\n"
+           ")",
+       }});
   return all;
 }
 

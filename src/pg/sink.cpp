@@ -18,6 +18,13 @@ namespace {
 // generation, emptied by every commit or rollback of the transaction that filled it.
 constexpr const char* staging_table = "finstream_staging";
 
+// Rows of purged symbols (`finstream symbols drop --purge`, see pg/symbol_admin.hpp) are dropped
+// while the symbol stays excluded, so messages replayed after a purge do not bring them back.
+std::string not_purged(const std::string& symbol_column) {
+  return "NOT EXISTS (SELECT 1 FROM symbol_exclusions x WHERE x.symbol = " + symbol_column +
+         " AND x.purged_at IS NOT NULL)";
+}
+
 // The fast path: the same INSERT without ON CONFLICT, for batches whose keys are all new (the
 // common case: new bars). Speculative insertion (ON CONFLICT) costs about twice as much per row
 // (an extra index probe and a confirmation WAL record per row); see write_rows().
@@ -25,6 +32,7 @@ const std::string& insert_new_sql() {
   static const std::string sql = "INSERT INTO technical_indicators (" + indicator_table_columns() +
                                  ")\nSELECT DISTINCT ON (symbol, date) " +
                                  indicator_table_columns() + " FROM " + staging_table +
+                                 "\nWHERE " + not_purged(std::string{staging_table} + ".symbol") +
                                  "\nORDER BY symbol, date, seq DESC";
   return sql;
 }
@@ -44,6 +52,7 @@ const std::string& insert_sql() {
     }
     return "INSERT INTO technical_indicators AS t (" + cols + ")\n" +
            "SELECT DISTINCT ON (symbol, date) " + cols + " FROM " + staging_table +
+           "\nWHERE " + not_purged(std::string{staging_table} + ".symbol") +
            "\nORDER BY symbol, date, seq DESC\n" + "ON CONFLICT (symbol, date) DO UPDATE SET " +
            set + "\nWHERE (" + mine + ") IS DISTINCT FROM (" + theirs + ")";
   }();
@@ -66,11 +75,12 @@ constexpr const char* offset_read_sql =
     "SELECT owner_epoch, next_offset FROM processor_offsets\n"
     "WHERE consumer_group = $1 AND topic = $2 AND partition = $3";
 
-constexpr const char* states_sql =
+const std::string states_sql =
     "INSERT INTO processor_symbol_state AS p (symbol, last_date, algo_version, state, updated_at)\n"
     "SELECT u.symbol, u.last_date, u.algo_version, decode(u.state, 'hex'), now()\n"
     "FROM unnest($1::text[], $2::date[], $3::integer[], $4::text[])\n"
     "  AS u(symbol, last_date, algo_version, state)\n"
+    "WHERE " + not_purged("u.symbol") + "\n"
     "ON CONFLICT (symbol) DO UPDATE SET last_date = EXCLUDED.last_date,\n"
     "  algo_version = EXCLUDED.algo_version, state = EXCLUDED.state, updated_at = now()\n"
     "WHERE (p.last_date, p.algo_version, p.state)\n"
@@ -78,7 +88,7 @@ constexpr const char* states_sql =
 
 // See task_completion in batch.hpp. "Outstanding": the symbol's current task is this one and is
 // still planned. A completion of any other task changes nothing but can raise last_date (done).
-constexpr const char* completions_sql =
+const std::string completions_sql =
     "INSERT INTO symbol_state AS s\n"
     "  (symbol, first_date, last_date, status, task_id, planned_from, planned_to, last_error,\n"
     "   permanent, attempts, updated_at)\n"
@@ -88,6 +98,7 @@ constexpr const char* completions_sql =
     "FROM unnest($1::text[], $2::text[], $3::date[], $4::date[], $5::text[], $6::text[],\n"
     "            $7::boolean[])\n"
     "  AS u(symbol, task_id, first_date, last_date, status, error, permanent)\n"
+    "WHERE " + not_purged("u.symbol") + "\n"
     "ON CONFLICT (symbol) DO UPDATE SET\n"
     "  first_date = CASE WHEN EXCLUDED.status = 'done'\n"
     "    THEN LEAST(s.first_date, EXCLUDED.first_date) ELSE s.first_date END,\n"

@@ -22,6 +22,12 @@ enum class fetch_error_kind {
   network,      // transient: connection refused/reset, TLS failure, DNS
 };
 
+/// Every kind, e.g. to register a series per kind at 0 before the first failure.
+inline constexpr fetch_error_kind all_fetch_error_kinds[] = {
+    fetch_error_kind::not_found, fetch_error_kind::bad_request, fetch_error_kind::throttled,
+    fetch_error_kind::server_error, fetch_error_kind::timeout,  fetch_error_kind::garbled,
+    fetch_error_kind::network};
+
 bool is_permanent(fetch_error_kind kind);
 const char* to_string(fetch_error_kind kind);
 

@@ -195,6 +195,16 @@ std::shared_ptr<yahoo_shared> make_yahoo_shared(const yahoo_options& options,
   sh->breaker_rejections = &sh->registry->counter(
       "finstream_source_breaker_rejections_total",
       "Fetches refused without a request because the circuit breaker is open", src);
+  sh->registry
+      ->gauge("finstream_source_rate_limit_requests_per_second",
+              "Configured request rate limit of this process's market-data client", src)
+      .set(options.rate_per_second);
+  // Every outcome at 0, so that rates by outcome exist before the first fetch.
+  sh->registry->counter("finstream_source_fetches_total", "Market-data fetches by final outcome",
+                        {{"source", "yahoo"}, {"outcome", "ok"}});
+  for (auto kind : all_fetch_error_kinds)
+    sh->registry->counter("finstream_source_fetches_total", "Market-data fetches by final outcome",
+                          {{"source", "yahoo"}, {"outcome", to_string(kind)}});
   return sh;
 }
 

@@ -96,16 +96,7 @@ TEST_CASE("poison: malformed messages on either topic land in the dead-letter to
   kc.bootstrap_servers = test::kafka_bootstrap();
   {
     // Topics exist before the pipeline starts so that the poison is the first thing it reads.
-    kafka::admin admin{kc};
-    std::vector<kafka::topic_spec> specs;
-    for (const auto& t :
-         {k.task_topic, k.data_topic, k.task_topic + ".dlq", k.data_topic + ".dlq"}) {
-      kafka::topic_spec spec;
-      spec.name = t;
-      spec.partitions = 6;
-      specs.push_back(spec);
-    }
-    admin.ensure_topics(specs);
+    create_topics(k);
     kafka::producer producer{kc};
     producer.produce(k.task_topic, "S000", "{\"v\":1,\"symbol\":");           // truncated JSON
     producer.produce(k.data_topic, "S001", "not json at all");                // garbage

@@ -2,7 +2,13 @@
 #include "scenario.hpp"
 
 #include <cstdio>
+#include <filesystem>
 #include <regex>
+
+#include <catch2/catch.hpp>
+
+#include "kafka/admin.hpp"
+#include "support/env.hpp"
 
 namespace finstream::e2e {
 
@@ -47,6 +53,41 @@ long long metric(int port, const std::string& series) {
   std::smatch m;
   if (!std::regex_search(body, m, re)) return -1;
   return static_cast<long long>(std::stod(m[2]));
+}
+
+std::pair<std::unique_ptr<process>, std::string> start_replay(const std::string& dir,
+                                                              std::vector<std::string> extra) {
+  auto replay_bin = (std::filesystem::path{test::binary()}.parent_path() / "yahoo_replay").string();
+  std::vector<std::string> args{"--port", "0", "--data",
+                                test::source_dir() + "/test/data/yahoo-chart"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  auto replay = std::make_unique<process>(
+      args, dir + "/replay.log", std::vector<std::pair<std::string, std::string>>{}, replay_bin);
+  std::string port;
+  REQUIRE(wait_until(
+      [&] {
+        auto text = replay->log();
+        auto nl = text.find('\n');
+        if (nl == std::string::npos) return false;
+        port = text.substr(0, nl);
+        return true;
+      },
+      std::chrono::seconds{10}));
+  return {std::move(replay), "http://127.0.0.1:" + port};
+}
+
+void create_topics(const kafka_names& k, int partitions) {
+  kafka::config kc;
+  kc.bootstrap_servers = test::kafka_bootstrap();
+  kafka::admin admin{kc};
+  std::vector<kafka::topic_spec> specs;
+  for (const auto& t : {k.task_topic, k.data_topic, k.task_topic + ".dlq", k.data_topic + ".dlq"}) {
+    kafka::topic_spec spec;
+    spec.name = t;
+    spec.partitions = partitions;
+    specs.push_back(spec);
+  }
+  admin.ensure_topics(specs);
 }
 
 } // namespace finstream::e2e

@@ -25,6 +25,8 @@ public:
   std::vector<engine::symbol_status> load(const std::vector<std::string>& symbols) override;
   void mark_planned(const std::vector<fetch_task>& tasks) override;
   std::vector<engine::backfill_request> take_backfills() override;
+  std::vector<std::string> exclusions;
+  std::vector<std::string> excluded() override { return exclusions; }
 
   /// What a processor's commit does to symbol_state for a task outcome.
   void complete(const engine::task_outcome& o);
