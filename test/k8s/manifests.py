@@ -8,6 +8,9 @@
       budget when the source is yahoo), no HPA beside KEDA, a CPU trigger, probes, security context,
       grace period. Exit 1 with one line per violation.
 
+  manifests.py exec POD.json BINARY DIR
+      Replaces itself with the pod's process (the JSON printed by `pod`), argv[0] = BINARY.
+
   manifests.py pod RENDERED.yaml STATEFULSET ORDINAL POD_DIR [--data KIND/NAME:KEY=VALUE]...
                    [--env NAME=VALUE]... [--annotation KEY=VALUE]...
       What the kubelet would run for pod <STATEFULSET>-<ORDINAL>: its ConfigMap, Secret and
@@ -18,7 +21,9 @@
       test's broker and database), --env adds variables last (the test's per-pod port: the
       "pods" share one network namespace), --annotation sets a pod annotation. Prints JSON:
       {"argv": [...], "env": {...}, "readiness": "/readyz", "liveness": "/healthz",
-       "port": 9464, "run_as_user": 10001, "read_only_root": true}.
+       "port": 9464, "run_as_user": 10001, "read_only_root": true, ...}; "container_args",
+      "container_env" and "mounts" are the same before the mount paths are rewritten (for running
+      the pod as a container of the image, with real mounts).
 """
 import json
 import os
@@ -38,7 +43,9 @@ def find(objs, kind, name=None):
 
 
 def one(objs, kind, name):
-    found = find(objs, kind, name)
+    """The object of `kind` named `name`, or generated from `name` by kustomize (name-<hash>)."""
+    found = find(objs, kind, name) or [o for o in find(objs, kind)
+                                       if re.fullmatch(re.escape(name) + r"-[a-z0-9]{10}", o["metadata"]["name"])]
     if len(found) != 1:
         raise SystemExit(f"manifests.py: expected one {kind}/{name}, found {len(found)}")
     return found[0]
@@ -71,7 +78,7 @@ def resolve_env(objs, container, pod_meta, overrides):
 
     def data_of(kind, name):
         d = configmap_data(objs, name) if kind == "ConfigMap" else secret_data(objs, name)
-        d.update(overrides.get((kind, name), {}))
+        d.update(overrides_of(objs, overrides, kind, name))
         return d
 
     for src in container.get("envFrom", []):
@@ -97,6 +104,15 @@ def resolve_env(objs, container, pod_meta, overrides):
     return env
 
 
+def overrides_of(objs, overrides, kind, name):
+    """The --data overrides of a ConfigMap/Secret, given by its name before kustomize's hash."""
+    out = {}
+    for (k, base), values in overrides.items():
+        if k == kind and one(objs, kind, base)["metadata"]["name"] == name:
+            out.update(values)
+    return out
+
+
 def field_value(path, pod_meta):
     m = re.fullmatch(r"metadata\.(annotations|labels)\['([^']+)'\]", path)
     if m:
@@ -108,7 +124,7 @@ def field_value(path, pod_meta):
 
 def write_volumes(objs, spec, container, pod_meta, overrides, pod_dir):
     """Materializes the container's ConfigMap, Secret, downwardAPI and emptyDir volumes under
-    pod_dir + mountPath. Returns [(mountPath, local path)], longest mount path first."""
+    pod_dir + mountPath. Returns [(mountPath, local path, volume kind)], longest mount path first."""
     volumes = {v["name"]: v for v in spec.get("volumes", [])}
     mounts = []
     for m in container.get("volumeMounts", []):
@@ -118,11 +134,11 @@ def write_volumes(objs, spec, container, pod_meta, overrides, pod_dir):
         files = {}
         if "configMap" in v:
             d = configmap_data(objs, v["configMap"]["name"])
-            d.update(overrides.get(("ConfigMap", v["configMap"]["name"]), {}))
+            d.update(overrides_of(objs, overrides, "ConfigMap", v["configMap"]["name"]))
             files = {it["path"]: d[it["key"]] for it in v["configMap"]["items"]} if "items" in v["configMap"] else d
         elif "secret" in v:
             d = secret_data(objs, v["secret"]["secretName"])
-            d.update(overrides.get(("Secret", v["secret"]["secretName"]), {}))
+            d.update(overrides_of(objs, overrides, "Secret", v["secret"]["secretName"]))
             files = {it["path"]: d[it["key"]] for it in v["secret"]["items"]} if "items" in v["secret"] else d
         elif "downwardAPI" in v:
             files = {it["path"]: field_value(it["fieldRef"]["fieldPath"], pod_meta) for it in v["downwardAPI"]["items"]}
@@ -133,7 +149,8 @@ def write_volumes(objs, spec, container, pod_meta, overrides, pod_dir):
         for rel, content in files.items():
             with open(os.path.join(local, rel), "w") as f:
                 f.write(content)
-        mounts.append((m["mountPath"], local))
+        kind = next(k for k in ("configMap", "secret", "downwardAPI", "emptyDir") if k in v)
+        mounts.append((m["mountPath"], local, kind))
     return sorted(mounts, key=lambda p: -len(p[0]))
 
 
@@ -141,8 +158,8 @@ def remap(text, mounts):
     """Rewrites every mount path (at a path boundary, longest first, in one pass) to its local dir."""
     if not mounts:
         return text
-    alternatives = "|".join(re.escape(m) for m, _ in mounts)
-    local = dict(mounts)
+    alternatives = "|".join(re.escape(m[0]) for m in mounts)
+    local = {m[0]: m[1] for m in mounts}
     return re.sub(r"(?<![\w/.-])(" + alternatives + r")(?=/|$|[^\w.-])",
                   lambda m: local[m.group(1)], text)
 
@@ -181,9 +198,10 @@ def pod(args):
     mounts = write_volumes(objs, spec, container, pod_meta, overrides, pod_dir)
     env = resolve_env(objs, container, pod_meta, overrides)
     env.update(extra_env)
+    container_args = [expand(a, env) for a in container.get("args", [])]
+    argv = [remap(a, mounts) for a in container.get("command", ["finstream"]) + container_args]
+    container_env = dict(env)
     env = {k: remap(v, mounts) for k, v in env.items()}
-    argv = [expand(a, env) for a in container.get("command", ["finstream"]) + container.get("args", [])]
-    argv = [remap(a, mounts) for a in argv]
     port = {p["name"]: p["containerPort"] for p in container.get("ports", [])}
     def probe_path(p):
         return container[p]["httpGet"]["path"]
@@ -191,6 +209,9 @@ def pod(args):
     psc = spec.get("securityContext", {})
     print(json.dumps({
         "argv": argv, "env": env,
+        "container_args": container_args, "container_env": container_env,
+        "mounts": [{"mountPath": m, "local": l, "kind": k} for m, l, k in mounts],
+        "run_as_group": psc.get("runAsGroup"),
         "readiness": probe_path("readinessProbe"), "liveness": probe_path("livenessProbe"),
         "port": port.get(container["readinessProbe"]["httpGet"]["port"], container["readinessProbe"]["httpGet"]["port"]),
         "run_as_user": sc.get("runAsUser", psc.get("runAsUser")),
@@ -303,7 +324,18 @@ def find_generated(objs, base_name):
     return names[0]
 
 
+def exec_pod(args):
+    """exec the pod's command (argv[0] replaced by BINARY) with exactly its resolved environment
+    (plus PATH), from the directory given, so the process's pid is the pod's."""
+    spec = json.load(open(args[0]))
+    os.chdir(args[2])
+    env = dict(spec["env"], PATH=os.environ.get("PATH", "/usr/bin:/bin"))
+    os.execve(args[1], [args[1]] + spec["argv"][1:], env)
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "exec":
+        exec_pod(sys.argv[2:])
     if len(sys.argv) >= 3 and sys.argv[1] == "check":
         sys.exit(check(sys.argv[2:]))
     if len(sys.argv) >= 6 and sys.argv[1] == "pod":
