@@ -9,9 +9,11 @@ packages=(
   # libraries (headers + shared objects); see CMakeLists.txt
   libcaf-dev librdkafka-dev libpq-dev libboost-dev libssl-dev libsimdjson-dev
   libspdlog-dev libcli11-dev libtomlplusplus-dev libhowardhinnant-date-dev catch2
-  # services: PostgreSQL for every mode; a JDK and Maven for the test Kafka broker
-  postgresql postgresql-client openjdk-17-jre-headless maven
 )
+# services: PostgreSQL for every mode; a JDK and Maven for the test Kafka broker.
+# `install-deps.sh --build-only` (the image's build stage) leaves them out.
+[ "${1:-}" = --build-only ] ||
+  packages+=(postgresql postgresql-client openjdk-17-jre-headless maven)
 
 missing=()
 for p in "${packages[@]}"; do

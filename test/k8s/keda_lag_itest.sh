@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# ctest-timeout: 360
+# KEDA sees the lag: KEDA's own Kafka scaler (kedacore/keda/v2 v2.17.2 pkg/scalers, driven by
+# test/k8s/keda built by scripts/tools/keda-scaler.sh) with the trigger metadata of every
+# ScaledObject of every overlay, against the real broker, while pods made from the dev overlay's
+# manifests (test/k8s/manifests.py) work through a synthetic backfill:
+#   1. the manager alone has published the tasks (ingest pod annotated finstream.io/roles=manager=1)
+#      and nobody has committed yet: the agents' trigger reports lag above lagThreshold and wants
+#      more than one replica (the first-backlog case, offsetResetPolicy earliest);
+#   2. an agents-only pod (annotation agent=2) drained the tasks, no processor runs: the agents'
+#      lag is zero, the processors' trigger reports lag above the threshold, wants > 1 replica;
+#   3. a compute pod drained the bars: every trigger reports zero lag.
+# Group and topic names are made unique to the test in the rendered copy (pods and triggers alike).
+set -euo pipefail
+src=${FINSTREAM_SOURCE_DIR:?}
+bin=${FINSTREAM_BINARY:?}
+: "${FINSTREAM_TEST_PG:?}" "${FINSTREAM_TEST_KAFKA:?}"
+cache=${FINSTREAM_CACHE:-$HOME/.cache/finstream}
+kustomize=$cache/bin/kustomize
+key=$(cat "$src/test/k8s/keda/go.mod" "$src/test/k8s/keda/go.sum" "$src"/test/k8s/keda/*.go | sha256sum | cut -c1-16)
+keda_lag=$cache/keda-lag/$key/keda-lag
+for tool in "$kustomize" "$keda_lag"; do
+  [ -x "$tool" ] || { echo "FAIL: $tool missing (scripts/tools/k8s-tools.sh, keda-scaler.sh)" >&2; exit 1; }
+done
+manifests="python3 $src/test/k8s/manifests.py"
+
+work=$(mktemp -d)
+declare -A pid
+uniq=k8s_keda_$$_$RANDOM
+dsn="${FINSTREAM_TEST_PG%/*}/$uniq"
+cleanup() {
+  for p in "${pid[@]}"; do kill -9 "$p" 2> /dev/null || true; done
+  for p in "${pid[@]}"; do wait "$p" 2> /dev/null || true; done
+  psql -q "$FINSTREAM_TEST_PG" -c "DROP DATABASE IF EXISTS $uniq WITH (FORCE)" > /dev/null 2>&1 || true
+  if [ "${keep:-0}" = 1 ]; then echo "logs kept in $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; keep=1; exit 1; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+sql() { psql -qtA "$dsn" -c "$1"; }
+
+# Every overlay, with the test's unique names for the groups and topics.
+rename=(-e "s/finstream-agents/${uniq}_agents/g" -e "s/finstream-processors/${uniq}_processors/g"
+        -e "s/stock_data_topic/${uniq}_bars/g" -e "s/stock_topic/${uniq}_tasks/g")
+for dir in "$src"/k8s/overlays/*/; do
+  "$kustomize" build "$dir" | sed "${rename[@]}" > "$work/$(basename "$dir").yaml"
+done
+psql -q "$FINSTREAM_TEST_PG" -c "CREATE DATABASE $uniq" > /dev/null
+
+symbols=$(for i in $(seq -w 1 60); do echo "KEDA$i"; done)
+overrides=(
+  --data "Secret/finstream-pg:dsn=$dsn"
+  --data "ConfigMap/finstream-env:FINSTREAM_KAFKA_BOOTSTRAP=$FINSTREAM_TEST_KAFKA"
+  --data "ConfigMap/finstream-env:FINSTREAM_KAFKA_TASK_TOPIC=${uniq}_tasks"
+  --data "ConfigMap/finstream-env:FINSTREAM_KAFKA_DATA_TOPIC=${uniq}_bars"
+  --data "ConfigMap/finstream-env:FINSTREAM_KAFKA_AGENT_GROUP=${uniq}_agents"
+  --data "ConfigMap/finstream-env:FINSTREAM_KAFKA_PROCESSOR_GROUP=${uniq}_processors"
+  --data "ConfigMap/finstream-env:FINSTREAM_RANGE_FROM=2015-01-02"
+  --data "ConfigMap/finstream-env:FINSTREAM_RANGE_TO=2024-06-28"
+  --data "ConfigMap/finstream-universe:symbols.txt=$symbols"
+  --env FINSTREAM_METRICS_ADDRESS=127.0.0.1
+)
+start() { # POD ROLES(annotation)
+  local name=$1 sts=${1%-*} ordinal=${1##*-}
+  $manifests pod "$work/dev.yaml" "$sts" "$ordinal" "$work/$name" "${overrides[@]}" \
+    --env "FINSTREAM_METRICS_PORT=$(free_port)" --annotation "finstream.io/roles=$2" > "$work/$name.json"
+  $manifests exec "$work/$name.json" "$bin" "$work/$name" >> "$work/$name.log" 2>&1 &
+  pid[$name]=$!
+}
+stop() { kill -TERM "${pid[$1]}"; wait "${pid[$1]}" || fail "$1 did not stop cleanly"; unset "pid[$1]"; }
+
+# measure STEP: KEDA's scaler on every overlay's ScaledObjects -> $work/STEP.jsonl
+measure() {
+  : > "$work/$1.jsonl"
+  for f in "$work"/*.yaml; do
+    grep -q 'kind: ScaledObject' "$f" || continue
+    "$keda_lag" -manifests "$f" -bootstrap "$FINSTREAM_TEST_KAFKA" 2> "$work/$1.err" |
+      sed "s/^{/{\"overlay\":\"$(basename "$f" .yaml)\",/" >> "$work/$1.jsonl" ||
+      fail "KEDA's scaler failed: $(cat "$work/$1.err")"
+  done
+  sed 's/^/  /' "$work/$1.jsonl"
+}
+# expect STEP GROUP-SUFFIX above|zero: every trigger on that group in every overlay.
+expect() {
+  python3 - "$work/$1.jsonl" "${uniq}_$2" "$3" <<'PY' || fail "step $1: KEDA's view of $2 is not '$3'"
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+rows = [r for r in rows if r["consumerGroup"] == sys.argv[2]]
+assert rows, "no trigger on " + sys.argv[2]
+for r in rows:
+    if sys.argv[3] == "above":
+        assert r["lag"] > r["lagThreshold"] and r["active"] and r["desiredReplicas"] > 1, r
+    else:
+        assert r["lag"] == 0 and r["desiredReplicas"] == max(r["minReplicaCount"], 1), r
+PY
+}
+
+# 1. Tasks published, no agent has consumed or committed anything.
+start finstream-ingest-0 manager=1
+total=$(echo "$symbols" | wc -l)
+t0=$SECONDS
+until [ "$(sql "SELECT count(*) FROM symbol_state WHERE status = 'planned'" 2> /dev/null || echo 0)" -ge "$total" ]; do
+  [ $((SECONDS - t0)) -lt 90 ] || fail "the manager did not plan $total symbols in 90 s: $(tail -n 5 "$work/finstream-ingest-0.log")"
+  sleep 0.5
+done
+sleep 2
+echo "step 1: $total tasks published, no agent yet"
+measure 1
+expect 1 agents above
+expect 1 processors zero
+
+# until_lag STEP GROUP-SUFFIX: measures until every trigger on that group reports zero lag (120 s).
+until_zero() {
+  local t0=$SECONDS
+  while :; do
+    measure "$1" > /dev/null
+    python3 - "$work/$1.jsonl" "${uniq}_$2" <<'PY' && break
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+sys.exit(0 if all(r["lag"] == 0 for r in rows if r["consumerGroup"] == sys.argv[2]) else 1)
+PY
+    [ $((SECONDS - t0)) -lt 120 ] || fail "$2 lag not drained in 120 s"
+    for p in "${!pid[@]}"; do kill -0 "${pid[$p]}" 2> /dev/null || fail "$p exited: $(tail -n 5 "$work/$p.log")"; done
+    sleep 2
+  done
+  sed 's/^/  /' "$work/$1.jsonl"
+}
+
+# 2. An agents-only ingest pod drains the tasks; no processor yet: the bars wait in the data topic.
+start finstream-ingest-1 agent=2
+until_zero 2 agents
+echo "step 2: tasks drained by the agents, no processor yet"
+expect 2 agents zero
+expect 2 processors above
+
+# 3. A compute pod (the StatefulSet's own weights) drains the bars.
+start finstream-compute-0 ""
+until_zero 3 processors
+echo "step 3: bars drained by the processors"
+expect 3 agents zero
+expect 3 processors zero
+[ "$(sql "SELECT count(*) FROM symbol_state WHERE status = 'done'")" -eq "$total" ] ||
+  echo "note: $(sql "SELECT count(*) FROM symbol_state WHERE status = 'done'")/$total symbols done when the lag reached zero"
+for p in finstream-compute-0 finstream-ingest-1 finstream-ingest-0; do stop "$p"; done
+echo "ok: KEDA's Kafka scaler saw the backlogs of both groups above lagThreshold (wanting > 1 replica) and zero after the drain"
