@@ -26,6 +26,7 @@ const verb verbs[] = {
     {"backfill", finstream::cli::run_backfill,
      "ask a running deployment's manager to (re)fetch a range"},
     {"bench", finstream::cli::run_bench, "benchmarks: indicators, sink, e2e"},
+    {"export", finstream::cli::run_export, "stored rows of technical_indicators to CSV (COPY TO)"},
 };
 
 void usage(std::FILE* out) {
