@@ -29,6 +29,7 @@ const verb verbs[] = {
     {"status", finstream::cli::run_status,
      "progress, failures, active manager, next run, consumer lag (--json)"},
     {"symbols", finstream::cli::run_symbols, "retry, drop (exclude) or undrop symbols"},
+    {"export", finstream::cli::run_export, "stored rows of technical_indicators to CSV (COPY TO)"},
 };
 
 void usage(std::FILE* out) {

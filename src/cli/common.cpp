@@ -29,6 +29,8 @@ void on_signal(int sig) {
   }
 }
 
+} // namespace
+
 std::vector<std::string> split_symbols(const std::string& text) {
   std::vector<std::string> out;
   std::size_t pos = 0;
@@ -43,8 +45,6 @@ std::vector<std::string> split_symbols(const std::string& text) {
   }
   return out;
 }
-
-} // namespace
 
 void install_signal_handlers() {
   struct sigaction sa {};
@@ -188,7 +188,10 @@ std::vector<std::string> pipeline_option_keys() {
           "processor.max_cached_symbols",
           "manager.schedule",
           "manager.timezone",
-          "manager.poll_ms"};
+          "manager.poll_ms",
+          "ui.port",
+          "ui.address",
+          "ui.statement_timeout_ms"};
 }
 
 source_options make_source_options(const settings& s) {

@@ -51,6 +51,10 @@ private:
 engine::manager_core::universe_fn make_universe(const settings& s,
                                                 const std::vector<std::string>& fallback = {});
 
+/// Comma-separated symbols, normalised, validated and de-duplicated in order. Throws
+/// std::invalid_argument("--symbols: <reason>") on an invalid one.
+std::vector<std::string> split_symbols(const std::string& text);
+
 /// Options every long-running verb (local, run) takes: universe, source, range, database, logs,
 /// metrics, processor batching, manager schedule.
 std::vector<std::string> pipeline_option_keys();

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "cli/chart_page.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "core/log.hpp"
@@ -88,6 +89,9 @@ int run_local(int argc, char** argv) {
   rc.dsn = dsn;
   auto ops = start_ops_server(s);
   readiness_probe probe{dsn, std::nullopt};
+  auto chart = start_chart_page(s, dsn, /*on_by_default=*/true);
+  if (chart) std::fprintf(stderr, "finstream local: chart page at %s\n", chart->url().c_str());
+  bool announced = false; // summary and chart URL printed once the first backfill is stored
 
   int status = exit_ok;
   {
@@ -99,8 +103,15 @@ int run_local(int argc, char** argv) {
       auto p = rt.progress();
       if (!p) continue;
       last = *p;
-      progress.update(last);
+      if (!announced) progress.update(last); // afterwards the summary stays the last thing shown
       if (exit_when_idle && last.idle) break;
+      if (last.idle && !announced && chart) {
+        progress.finish();
+        print_summary(dsn, rc.universe(), psql_hint);
+        std::printf("\nsee it:\n  %s  (chart page; serving until Ctrl-C)\n", chart->url().c_str());
+        std::fflush(stdout);
+        announced = true;
+      }
     }
     progress.finish();
     if (stop_requested())
@@ -117,6 +128,7 @@ int run_local(int argc, char** argv) {
     }
   }
   print_summary(dsn, rc.universe(), psql_hint);
+  chart.reset(); // its connections go before the server does
   if (cluster && stop_db) cluster->stop();
   return stop_requested() ? exit_ok : status;
 }

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <thread>
 
+#include "cli/chart_page.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "core/log.hpp"
@@ -66,6 +67,7 @@ int run_run(int argc, char** argv) {
     install_signal_handlers();
     auto ops = start_ops_server(s);
     readiness_probe probe{rc.dsn, k.client.bootstrap_servers};
+    auto chart = start_chart_page(s, rc.dsn, /*on_by_default=*/false);
     actors::runtime rt{rc};
     log::info("main", "started",
               {{"managers", rc.roles.managers},

@@ -75,6 +75,13 @@ const std::vector<option_def>& option_table() {
       // local mode
       {"local.data_dir", "--data-dir", "./.finstream",
        "where `finstream local` keeps its private PostgreSQL (without --pg)"},
+      // chart page
+      {"ui.port", "--ui-port", "",
+       "port of the chart page (empty = 8080 for `finstream local`, or any free port when 8080 is "
+       "taken; off for `finstream run`; 0 = any free port; -1 = off)"},
+      {"ui.address", "--ui-address", "127.0.0.1", "address the chart page binds"},
+      {"ui.statement_timeout_ms", "--ui-statement-timeout-ms", "5000",
+       "longest time one chart page query may run (PostgreSQL statement_timeout)"},
   };
   return table;
 }

@@ -14,6 +14,7 @@
 #include <boost/beast/http.hpp>
 
 #include "core/log.hpp"
+#include "http/listener.hpp"
 
 namespace finstream::http {
 
@@ -173,25 +174,17 @@ struct server::impl {
   metrics::callback_handle ready_gauge; // finstream_ready, while this server runs
 
   void accept() {
-    acceptor.async_accept(io, [this](beast::error_code ec, tcp::socket socket) {
-      if (state->stopping) return;
-      if (ec) {
-        // E.g. EMFILE: back off instead of spinning; the listener stays up.
-        log::warn("http", "accept_failed", {{"error", ec.message()}});
-        retry_timer.expires_after(std::chrono::milliseconds(100));
-        retry_timer.async_wait([this](beast::error_code) {
-          if (!state->stopping) accept();
-        });
-        return;
-      }
-      if (state->sessions.size() >= state->options.max_connections) {
-        beast::error_code ignored;
-        socket.close(ignored);
-      } else {
-        std::make_shared<session>(std::move(socket), state)->start();
-      }
-      accept();
-    });
+    accept_loop(
+        acceptor, retry_timer, [st = state] { return st->stopping; },
+        [st = state](tcp::socket socket) {
+          if (st->sessions.size() >= st->options.max_connections) {
+            beast::error_code ignored;
+            socket.close(ignored);
+          } else {
+            std::make_shared<session>(std::move(socket), st)->start();
+          }
+        },
+        "http");
   }
 };
 
@@ -201,21 +194,7 @@ server::server(server_options options)
   auto& opts = impl_->state->options;
   if (!opts.registry || !opts.readiness)
     throw std::invalid_argument("http server: registry and readiness must be set");
-  const std::string where = opts.address + ":" + std::to_string(opts.port);
-  try {
-    tcp::resolver resolver{impl_->io};
-    auto results = resolver.resolve(opts.address, std::to_string(opts.port),
-                                    tcp::resolver::passive | tcp::resolver::numeric_service);
-    if (results.empty()) throw std::runtime_error("no address");
-    tcp::endpoint ep = results.begin()->endpoint();
-    impl_->acceptor.open(ep.protocol());
-    impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
-    impl_->acceptor.bind(ep);
-    impl_->acceptor.listen(asio::socket_base::max_listen_connections);
-    impl_->bound = impl_->acceptor.local_endpoint();
-  } catch (const std::exception& e) {
-    throw std::runtime_error("http server: cannot listen on " + where + ": " + e.what());
-  }
+  impl_->bound = listen_on(impl_->acceptor, opts.address, opts.port, "http server");
   // What /readyz answers, as a series (alerting on readiness needs no probe of its own). One per
   // registry: a second server on the same registry (tests) leaves the first one's in place.
   try {
@@ -225,19 +204,7 @@ server::server(server_options options)
   } catch (const std::invalid_argument&) {
   }
   impl_->accept();
-  impl_->thread = std::thread([this] {
-    for (;;) {
-      try {
-        impl_->io.run();
-        return; // no work left: stopped
-      } catch (const std::exception& e) {
-        // A handler threw (should not happen): log and keep serving.
-        log::error("http", "handler_failed", {{"error", e.what()}});
-      } catch (...) {
-        log::error("http", "handler_failed");
-      }
-    }
-  });
+  impl_->thread = run_io_thread(impl_->io, "http");
   log::info("http", "listening", {{"address", address()}, {"port", port()}});
 }
 

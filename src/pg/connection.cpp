@@ -267,20 +267,7 @@ result connection::exec(std::string_view sql, const std::vector<param>& params) 
   return result{r};
 }
 
-std::int64_t connection::copy_in(std::string_view copy_sql, std::string_view data) {
-  if (!is_ok()) throw pg_error(error_kind::connection, "pg: not connected to " + redacted_);
-  std::string stmt{copy_sql};
-  PGresult* r = PQexecParams(conn_.get(), stmt.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
-  if (!r || PQresultStatus(r) != PGRES_COPY_IN) fail("COPY", r);
-  PQclear(r);
-  // libpq buffers and sends; chunks bound each call's memory copy, not the total sent.
-  constexpr std::size_t chunk = 1 << 20;
-  for (std::size_t off = 0; off < data.size(); off += chunk) {
-    auto n = std::min(chunk, data.size() - off);
-    if (PQputCopyData(conn_.get(), data.data() + off, static_cast<int>(n)) != 1)
-      fail("COPY data", nullptr);
-  }
-  if (PQputCopyEnd(conn_.get(), nullptr) != 1) fail("COPY end", nullptr);
+std::int64_t connection::finish_copy() {
   std::int64_t rows = 0;
   PGresult* failed = nullptr;
   while (PGresult* res = PQgetResult(conn_.get())) {
@@ -296,6 +283,46 @@ std::int64_t connection::copy_in(std::string_view copy_sql, std::string_view dat
   if (failed) fail("COPY", failed);
   if (!is_ok()) fail("COPY", nullptr);
   return rows;
+}
+
+std::int64_t connection::copy_in(std::string_view copy_sql, std::string_view data) {
+  if (!is_ok()) throw pg_error(error_kind::connection, "pg: not connected to " + redacted_);
+  std::string stmt{copy_sql};
+  PGresult* r = PQexecParams(conn_.get(), stmt.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
+  if (!r || PQresultStatus(r) != PGRES_COPY_IN) fail("COPY", r);
+  PQclear(r);
+  // libpq buffers and sends; chunks bound each call's memory copy, not the total sent.
+  constexpr std::size_t chunk = 1 << 20;
+  for (std::size_t off = 0; off < data.size(); off += chunk) {
+    auto n = std::min(chunk, data.size() - off);
+    if (PQputCopyData(conn_.get(), data.data() + off, static_cast<int>(n)) != 1)
+      fail("COPY data", nullptr);
+  }
+  if (PQputCopyEnd(conn_.get(), nullptr) != 1) fail("COPY end", nullptr);
+  return finish_copy();
+}
+
+std::int64_t connection::copy_out(std::string_view copy_sql,
+                                  const std::function<void(std::string_view)>& sink) {
+  if (!is_ok()) throw pg_error(error_kind::connection, "pg: not connected to " + redacted_);
+  std::string stmt{copy_sql};
+  PGresult* r = PQexecParams(conn_.get(), stmt.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
+  if (!r || PQresultStatus(r) != PGRES_COPY_OUT) fail("COPY", r);
+  PQclear(r);
+  for (;;) {
+    char* buf = nullptr;
+    int n = PQgetCopyData(conn_.get(), &buf, /*async=*/0);
+    if (n == -1) break; // done: the final result follows
+    if (n < 0) fail("COPY data", nullptr);
+    std::unique_ptr<char, void (*)(void*)> owned{buf, PQfreemem};
+    try {
+      sink({buf, static_cast<std::size_t>(n)});
+    } catch (...) {
+      conn_.reset();
+      throw;
+    }
+  }
+  return finish_copy();
 }
 
 // -- transaction ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -150,6 +151,13 @@ public:
   /// format that statement names. Returns the number of rows the server loaded.
   std::int64_t copy_in(std::string_view copy_sql, std::string_view data);
 
+  /// Runs `copy_sql` (a `COPY ... TO STDOUT ...` statement) and hands the output to `sink` as it
+  /// arrives, one row per call (nothing is accumulated here). Returns the number of rows. When
+  /// `sink` throws, the connection is closed (the server abandons the COPY; the next use
+  /// reconnects) and the exception is passed on.
+  std::int64_t copy_out(std::string_view copy_sql,
+                        const std::function<void(std::string_view)>& sink);
+
   /// The connection is usable as far as libpq knows (no round trip: a server that went away is
   /// only noticed by the next statement, or by ping()).
   bool is_ok() const noexcept;
@@ -194,6 +202,8 @@ private:
   void connect_once();
   [[noreturn]] void fail(std::string_view what, pg_result* res);
   void note_retry(const pg_error& e, int attempt);
+  /// Collects the results that end a COPY; returns its row count or throws its error.
+  std::int64_t finish_copy();
 
   std::string dsn_;
   std::string redacted_;

@@ -185,8 +185,6 @@ scratch_area::~scratch_area() {
   std::filesystem::remove_all(path_, ec);
 }
 
-namespace {
-
 double to_double(const std::string& s) {
   if (s.empty()) return std::nan("");
   char* end = nullptr;
@@ -214,7 +212,6 @@ bool same(double a, double b) {
   return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0;
 }
 
-} // namespace
 
 std::map<std::pair<std::string, std::string>, stored_row> read_table(const std::string& dsn) {
   std::string cols = "symbol, date::text, open, high, low, close, volume";

@@ -115,6 +115,14 @@ inline void require_table_equals_indicators(const test_database& db,
   require_table_equals_indicators(db.dsn(), csv_by_symbol, workdir);
 }
 
+/// A cell of finstream's CSV output as a double: NaN for an empty cell; fails the test on text
+/// that is not a whole number.
+double to_double(const std::string& s);
+/// One line of finstream's CSV output split at commas (its cells are never quoted).
+std::vector<std::string> split_csv(const std::string& line);
+/// Bit-identical doubles, or both NaN.
+bool same(double a, double b);
+
 /// Bars in a CSV written by `finstream fetch` (data lines).
 std::size_t csv_rows(const std::string& path);
 
