@@ -1,9 +1,10 @@
 // `finstream fetch SYMBOL... --from D --to D [--source yahoo|csv:DIR|synthetic] [--yahoo-url URL]
 // [--ca-file F] [--universe FILE] [--output PATH|-]`: daily bars of each symbol as CSV
 // `symbol,date,open,high,low,close,adj_close,volume`, ascending by symbol then date, numbers in the
-// shortest form that reads back exactly. One request per symbol for the whole range (plus the
-// source's retries). Exit 0 when every symbol succeeded; 1 with one line per failed symbol
-// otherwise (the other symbols are still written); 2 on bad usage.
+// shortest form that reads back exactly (an empty adj_close: the source's was broken). One request
+// per symbol for the whole range (plus the source's retries). Exit 0 when every symbol succeeded;
+// 1 with one line per failed symbol otherwise (the other symbols are still written); 2 on bad
+// usage.
 #include <charconv>
 #include <cstdio>
 #include <memory>
@@ -42,7 +43,7 @@ void append_rows(std::string& out, const std::string& symbol, const std::vector<
     out.append(date, 10);
     for (double v : {b.open, b.high, b.low, b.close, b.adj_close}) {
       out += ',';
-      append_number(out, v);
+      if (v == v) append_number(out, v); // NaN adj_close (broken at the source): empty field
     }
     out += ',';
     out += std::to_string(b.volume);

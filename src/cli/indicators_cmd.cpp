@@ -83,6 +83,12 @@ int run_indicators(int argc, char** argv) {
                  "%s: warning: %s: skipped %zu row(s) with missing, non-numeric or non-positive "
                  "prices (first: %s)\n",
                  prog, input.c_str(), report.rows_skipped, report.first_skip_reason.c_str());
+  if (report.adj_closes_missing > 0)
+    std::fprintf(stderr,
+                 "%s: warning: %s: kept %zu bar(s) with a missing, non-numeric or non-positive "
+                 "adjusted close as adj_close NULL (first: %s)\n",
+                 prog, input.c_str(), report.adj_closes_missing,
+                 report.first_adj_close_missing.c_str());
   if (report.duplicates_replaced > 0)
     std::fprintf(stderr, "%s: warning: %s: %zu repeated date(s), the last row of each was kept\n",
                  prog, input.c_str(), report.duplicates_replaced);

@@ -1,6 +1,7 @@
 // The unit of market data that flows through finstream: one daily bar, plus corporate events.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -11,7 +12,8 @@ namespace finstream {
 
 /// One closed trading day of one symbol. Prices in the instrument's currency as the source reports
 /// them (split-adjusted by Yahoo), `adj_close` also dividend-adjusted. Invariants after a source
-/// has validated it: all prices finite and > 0, volume >= 0.
+/// has validated it: open, high, low, close finite and > 0, volume >= 0; adj_close finite and > 0,
+/// or NaN when the source's adjusted close is broken (stored as NULL; no indicator reads it).
 struct bar {
   day_t date = 0;
   double open = 0;
@@ -23,7 +25,8 @@ struct bar {
 
   friend bool operator==(const bar& a, const bar& b) {
     return a.date == b.date && a.open == b.open && a.high == b.high && a.low == b.low &&
-           a.close == b.close && a.adj_close == b.adj_close && a.volume == b.volume;
+           a.close == b.close && a.volume == b.volume &&
+           (a.adj_close == b.adj_close || (std::isnan(a.adj_close) && std::isnan(b.adj_close)));
   }
   friend bool operator!=(const bar& a, const bar& b) { return !(a == b); }
 };

@@ -327,7 +327,8 @@ decoded<bar_batch> decode_bar_batch(std::string_view json) {
       x.high = positive(f[2], w.at("high"));
       x.low = positive(f[3], w.at("low"));
       x.close = positive(f[4], w.at("close"));
-      x.adj_close = positive(f[5], w.at("adj_close"));
+      // null: the source's adjusted close was broken (bar.hpp); put_double wrote NaN as null.
+      x.adj_close = f[5].is_null() ? std::nan("") : positive(f[5], w.at("adj_close"));
       x.volume = as_int64(f[6], w.at("volume"));
       if (x.volume < 0) fail(w.str() + " volume is negative");
       if (!b.bars.empty() && x.date <= b.bars.back().date)

@@ -16,7 +16,8 @@
 //
 // Decoding rejects: invalid JSON or UTF-8, a missing field or one of the wrong type, "v" other
 // than 1, a "type" other than the expected one, an invalid symbol (core/symbol.hpp), an invalid
-// date or from > to, a price or split factor that is not finite and > 0, a negative dividend or
+// date or from > to, a price or split factor that is not finite and > 0 (adj_close may be null: a
+// broken adjusted close, decoded as NaN, see core/bar.hpp), a negative dividend or
 // volume, bar dates not strictly increasing, seq beyond 32 bits, and an error batch (non-empty
 // "error") that carries bars or is not the last chunk.
 #pragma once

@@ -40,6 +40,14 @@ bool valid_price(double v) {
   return std::isfinite(v) && v > 0;
 }
 
+/// A bar whose prices are valid but whose adjusted close is not: kept with adj_close NaN.
+void note_adj_missing(read_report& report, const std::string& file, std::size_t line,
+                      const std::string& what) {
+  ++report.adj_closes_missing;
+  if (report.first_adj_close_missing.empty())
+    report.first_adj_close_missing = location(file, line) + ": " + what;
+}
+
 /// Sorts by date and keeps, for each date, the element that came last in input order
 /// (stable sort + keep last of each run). Counts the replaced ones.
 template <class T>
@@ -262,10 +270,14 @@ yahoo_parse parse_yahoo(std::string_view body, const std::string& name, read_rep
       b.close = cols[3][i];
       b.adj_close = has_adj ? adj[i] : b.close;
       if (!valid_price(b.open) || !valid_price(b.high) || !valid_price(b.low) ||
-          !valid_price(b.close) || !valid_price(b.adj_close)) {
+          !valid_price(b.close)) {
         note_skip(report, name, 0,
                   where() + " (" + format_date(b.date) + "): null or non-positive price");
         continue;
+      }
+      if (!valid_price(b.adj_close)) {
+        note_adj_missing(report, name, 0, where() + " (" + format_date(b.date) + ")");
+        b.adj_close = std::nan("");
       }
       double v = has_col[4] ? cols[4][i] : std::nan("");
       if (std::isnan(v)) {
@@ -530,8 +542,7 @@ bar_series parse_bar_csv(std::string_view text, const std::string& name, read_re
     double* prices[] = {nullptr, &b.open, &b.high, &b.low, &b.close, &b.adj_close};
     const char* what[] = {"", "open", "high", "low", "close", "adj_close"};
     bool ok = true;
-    for (int c = c_open; c <= c_adj && ok; ++c) {
-      if (index[c] < 0) continue;
+    for (int c = c_open; c <= c_close && ok; ++c) {
       if (!parse_number(f[index[c]], *prices[c]) || !valid_price(*prices[c])) {
         note_skip(report, name, line_no,
                   std::string{"missing, non-numeric or non-positive "} + what[c] + " '" +
@@ -540,7 +551,12 @@ bar_series parse_bar_csv(std::string_view text, const std::string& name, read_re
       }
     }
     if (!ok) continue;
-    if (index[c_adj] < 0) b.adj_close = b.close;
+    if (index[c_adj] < 0) {
+      b.adj_close = b.close;
+    } else if (!parse_number(f[index[c_adj]], b.adj_close) || !valid_price(b.adj_close)) {
+      note_adj_missing(report, name, line_no, "adj_close '" + printable(f[index[c_adj]]) + "'");
+      b.adj_close = std::nan("");
+    }
     double v;
     auto vf = f[index[c_volume]];
     if (vf.empty() || (parse_number(vf, v) && std::isnan(v))) {

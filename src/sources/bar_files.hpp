@@ -30,17 +30,22 @@ private:
 
 /// What a reader dropped while reading: rows with missing, non-numeric or non-positive prices,
 /// rows whose date repeats an earlier one (the last one wins), bars with null prices.
-/// Prices are open, high, low, close and adj_close (when the input has one): a row is skipped when
-/// any of them is missing, null, non-numeric, infinite or <= 0, or when its volume is negative or
-/// not a number. A missing/null/NaN volume with valid prices is NOT a reason to drop the bar (Yahoo
-/// reports null volume for indices and some FX days): the bar keeps volume 0 and is counted in
-/// `volumes_missing`. Fractional volumes ("15000.0") are rounded.
+/// Prices are open, high, low and close: a row is skipped when any of them is missing, null,
+/// non-numeric, infinite or <= 0, or when its volume is negative or not a number. A
+/// missing/null/NaN volume with valid prices is NOT a reason to drop the bar (Yahoo reports null
+/// volume for indices and some FX days): the bar keeps volume 0 and is counted in
+/// `volumes_missing`. Nor is a broken adjusted close (missing, null, non-numeric, ±inf or <= 0, as
+/// real yfinance exports carry around bad dividends): the bar keeps adj_close = NaN (stored as
+/// NULL; indicators use close) and is counted in `adj_closes_missing`. Fractional volumes
+/// ("15000.0") are rounded.
 struct read_report {
   std::size_t rows_read = 0;    // data rows / bars seen (blank lines not counted)
   std::size_t rows_skipped = 0; // rows dropped for invalid content
   std::size_t duplicates_replaced = 0;
   std::size_t volumes_missing = 0; // bars kept with volume 0 because the volume was null/NaN/empty
   std::string first_skip_reason;   // "file:line: reason" of the first skipped row, empty when none
+  std::size_t adj_closes_missing = 0; // bars kept with adj_close NaN (broken adjusted close)
+  std::string first_adj_close_missing; // "file:line: value" of the first one, empty when none
 };
 
 enum class bar_file_format { yahoo_chart_json, yfinance_csv, plain_csv };
@@ -54,10 +59,10 @@ bar_file_format detect_bar_format(std::string_view content);
 /// Details: an empty range (no `timestamp`, `quote: [{}]`) gives no bars; quotes without
 /// timestamps, arrays whose length differs from `timestamp`, a non-daily `dataGranularity`, a
 /// missing exchangeTimezoneName or a body carrying chart.error / finance.error throw. Missing
-/// `adjclose` → adj_close = close. Dividends/splits come from `events` (objects keyed by epoch
-/// strings), dated exchange-locally, ascending. Two timestamps on one local date: the later one in
-/// the body wins. A recorded exchange wrapper {"request":…, "response":{"bodyJson":{"chart":…}}} is
-/// unwrapped.
+/// `adjclose` → adj_close = close; a null one on a bar → NaN (see read_report). Dividends/splits
+/// come from `events` (objects keyed by epoch strings), dated exchange-locally, ascending. Two
+/// timestamps on one local date: the later one in the body wins. A recorded exchange wrapper
+/// {"request":…, "response":{"bodyJson":{"chart":…}}} is unwrapped.
 bar_series parse_yahoo_chart(std::string_view body, const std::string& name, read_report& report);
 
 /// meta.currentTradingPeriod.regular of a chart body: the current (or last) regular session.

@@ -72,9 +72,10 @@ double num(const std::string& s) {
   return v;
 }
 
-bool close_to(double got, double want) {
+// TA-Lib agreement is bit equality (docs/indicators.md); NaN (no value) only against NaN.
+bool same_bits(double got, double want) {
   if (std::isnan(got) || std::isnan(want)) return std::isnan(got) && std::isnan(want);
-  return std::fabs(got - want) <= 1e-8 * std::max(1.0, std::fabs(want));
+  return std::memcmp(&got, &want, sizeof got) == 0;
 }
 
 // Compares the indicator columns of CLI output with a golden file (date + columns by name).
@@ -91,7 +92,7 @@ void check_against_golden(const csv& out, const std::string& golden_name) {
     for (std::size_t i = 0; i < out.rows.size(); ++i) {
       REQUIRE(out.rows[i][0] == g.rows[i][0]);
       ++compared;
-      if (!close_to(num(out.rows[i][c]), num(g.rows[i][gc])) && ++bad <= 3)
+      if (!same_bits(num(out.rows[i][c]), num(g.rows[i][gc])) && ++bad <= 3)
         FAIL_CHECK("bar " << out.rows[i][0] << ": " << out.rows[i][c] << " vs TA-Lib "
                           << g.rows[i][gc]);
     }
@@ -179,6 +180,21 @@ TEST_CASE("defective yfinance exports: no crash, sorted output, skips counted, T
     }
     if (f.golden != nullptr) check_against_golden(out, f.golden);
   }
+}
+
+TEST_CASE("a broken adjusted close keeps the bar: SSNLF's every valid-price row, TA-Lib values, "
+          "the defect counted in the warning",
+          "[cli][indicators]") {
+  auto r = run_indicators(
+      {"--input", source_dir() + "/test/data/yfinance-csv/SSNLF-1d-bad-div.csv"});
+  REQUIRE(r.code == 0);
+  // The golden input (make_inputs.py) keeps every row with four valid prices, whatever its Adj
+  // Close: the same rows, and the indicators (on close) equal TA-Lib's on them.
+  check_against_golden(parse_csv(r.out), "yf_ssnlf.default");
+  CHECK_THAT(r.err, Catch::Contains("SSNLF-1d-bad-div.csv: kept ") &&
+                        Catch::Contains(" bar(s) with a missing, non-numeric or non-positive "
+                                        "adjusted close as adj_close NULL (first: ") &&
+                        Catch::Contains("SSNLF-1d-bad-div.csv:2: adj_close '-inf')"));
 }
 
 TEST_CASE("indicators --output writes a file, and a plain CSV gives what its JSON gives",

@@ -106,7 +106,8 @@ def main():
                       ('yf_1398_hk', '1398-HK-1d-bad-div.csv'),
                       ('yf_calm', 'CALM-1d-no-bad-divs.csv'),
                       ('yf_dodfx', 'DODFX-1d-cg-double-count.csv'),
-                      ('yf_ken_ta', 'KEN-TA-1d-bad-div.csv')]:
+                      ('yf_ken_ta', 'KEN-TA-1d-bad-div.csv'),
+                      ('yf_ssnlf', 'SSNLF-1d-bad-div.csv')]:
         write(name, yfinance(src))
 
     days = business_days(dt.date(2020, 1, 2), 60)

@@ -120,11 +120,6 @@ const golden_table& load_golden(const golden_entry& e) {
   return cache.emplace(key, std::move(t)).first->second;
 }
 
-bool golden_equal(double actual, double expected) {
-  if (std::isnan(expected) || std::isnan(actual)) return std::isnan(expected) && std::isnan(actual);
-  return std::fabs(actual - expected) <= 1e-8 * std::max(1.0, std::fabs(expected));
-}
-
 bool same_bits(double a, double b) {
   if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
   return std::memcmp(&a, &b, sizeof a) == 0;

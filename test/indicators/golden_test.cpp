@@ -1,6 +1,7 @@
-// Every indicator against TA-Lib's own values (test/data/golden, from test/golden/generate.sh),
-// three ways: bar by bar on every bar and output; fed in chunks (bit-identical to bar by bar); and
-// saved then restored into a fresh object mid-series (bit-identical to an uninterrupted run).
+// Every indicator against TA-Lib's own values, bit for bit (test/data/golden, from
+// test/golden/generate.sh), three ways: bar by bar on every bar and output; fed in chunks
+// (bit-identical to bar by bar); and saved then restored into a fresh object mid-series
+// (bit-identical to an uninterrupted run).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -172,6 +173,18 @@ void check_save_restore(const std::string& name) {
 }
 
 } // namespace
+
+TEST_CASE("golden agreement is bit equality: a zero for a tiny value or one ulp off fails",
+          "[indicators][golden]") {
+  const double tiny = 1.2345e-9; // an indicator of a sub-cent price series
+  CHECK_FALSE(golden_equal(0.0, tiny));
+  CHECK_FALSE(golden_equal(std::nextafter(100.0, 200.0), 100.0));
+  CHECK_FALSE(golden_equal(-0.0, 0.0));
+  CHECK_FALSE(golden_equal(std::nan(""), 1.0));
+  CHECK_FALSE(golden_equal(1.0, std::nan("")));
+  CHECK(golden_equal(std::nan(""), -std::nan("")));
+  CHECK(golden_equal(tiny, 1.2345e-9));
+}
 
 #define GOLDEN_CASES(name)                                                                         \
   TEST_CASE(#name " equals TA-Lib on every golden bar and output", "[indicators][golden]") {       \

@@ -272,6 +272,20 @@ TEST_CASE("a non-finite price encodes to a message that the decoder rejects") {
   CHECK_FALSE(decode_bar_batch(encode(b)).ok());
 }
 
+TEST_CASE("a broken adjusted close (NaN) travels as null and decodes to NaN") {
+  bar_batch b = sample_batch();
+  b.bars[1].adj_close = std::nan("");
+  const std::string json = encode(b);
+  CHECK(json.find(",101,null,1000001]") != std::string::npos);
+  auto d = decode_bar_batch(json);
+  REQUIRE(d.ok());
+  CHECK(std::isnan(d.value().bars[1].adj_close));
+  CHECK(d.value().bars[1].close == 101.0);
+  CHECK(d.value().bars == b.bars); // bar equality treats two NaN adj_close as the same
+  require_rejected(replace(json, ",101,null,1000001]", ",null,null,1000001]"),
+                   "bars[1] close must be a number");
+}
+
 TEST_CASE("malformed fetch tasks are rejected") {
   const std::string good = encode(fetch_task{"t1", "AAPL", 18000, 18100});
   REQUIRE(decode_fetch_task(good).ok());
@@ -335,9 +349,10 @@ TEST_CASE("garbled messages never crash and what decodes satisfies the invariant
     REQUIRE(is_valid_symbol(b.symbol));
     REQUIRE(b.from <= b.to);
     for (std::size_t k = 0; k < b.bars.size(); ++k) {
-      for (double p :
-           {b.bars[k].open, b.bars[k].high, b.bars[k].low, b.bars[k].close, b.bars[k].adj_close})
+      for (double p : {b.bars[k].open, b.bars[k].high, b.bars[k].low, b.bars[k].close})
         REQUIRE((std::isfinite(p) && p > 0));
+      const double adj = b.bars[k].adj_close;
+      REQUIRE((std::isnan(adj) || (std::isfinite(adj) && adj > 0)));
       REQUIRE(b.bars[k].volume >= 0);
       if (k) REQUIRE(b.bars[k].date > b.bars[k - 1].date);
     }

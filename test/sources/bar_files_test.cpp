@@ -2,8 +2,13 @@
 #include "sources/bar_files.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <map>
+#include <sstream>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -229,6 +234,25 @@ TEST_CASE("Yahoo: missing adjclose means adj_close = close", "[bar_files]") {
     CHECK(b.adj_close == b.close);
 }
 
+TEST_CASE("Yahoo: a null adjclose keeps the bar with adj_close NaN, counted", "[bar_files]") {
+  auto body = fixture_body("chart-BTC-USD-2020-01-01-to-2020-01-03.json");
+  auto pos = body.find("\"adjclose\":", body.find("\"adjclose\":") + 1); // the inner array
+  REQUIRE(pos != std::string::npos);
+  const std::string second = "6985.47021484375";
+  pos = body.find(second, pos);
+  REQUIRE(pos != std::string::npos);
+  body.replace(pos, second.size(), "null");
+  read_report r;
+  auto s = parse_yahoo_chart(body, "btc", r);
+  REQUIRE(s.bars.size() == 3);
+  CHECK(s.bars[1].close == 6985.47021484375);
+  CHECK(std::isnan(s.bars[1].adj_close));
+  CHECK(s.bars[0].adj_close == 7200.17431640625);
+  CHECK(r.rows_skipped == 0);
+  CHECK(r.adj_closes_missing == 1);
+  CHECK(r.first_adj_close_missing.find("2020-01-02") != std::string::npos);
+}
+
 TEST_CASE("Yahoo: empty range is no bars, not an error", "[bar_files]") {
   // Recorded: meta without timestamp and quote: [{}].
   read_report r;
@@ -348,19 +372,83 @@ TEST_CASE("CSV: rows with empty prices are skipped and counted with their line",
   CHECK(it == s.bars.end());
 }
 
-TEST_CASE("CSV: infinite adjusted close and fractional volumes", "[bar_files]") {
-  read_report r;
-  auto s = read_bar_file(csv_dir() + "/SSNLF-1d-bad-div.csv", r);
-  // Every row whose Adj Close is inf/-inf or empty is skipped; the others are kept.
-  CHECK(r.rows_read == 6259);
-  CHECK(r.rows_skipped > 0);
-  CHECK(s.bars.size() + r.rows_skipped + r.duplicates_replaced == r.rows_read);
-  for (const auto& b : s.bars) {
-    CHECK(std::isfinite(b.adj_close));
-    CHECK(b.adj_close > 0);
+TEST_CASE("CSV: a broken adjusted close keeps the bar with adj_close NaN, counted",
+          "[bar_files]") {
+  // SSNLF carries -inf, inf and huge negative Adj Close values (and empty ones) on rows whose
+  // open, high, low and close are valid. Expected rows are computed here from the file with an
+  // independent reading: every row with four finite positive prices must come out as a bar.
+  const std::string path = csv_dir() + "/SSNLF-1d-bad-div.csv";
+  std::ifstream in(path);
+  std::string line;
+  REQUIRE(std::getline(in, line));
+  REQUIRE(line == "Datetime,Open,High,Low,Close,Adj Close,Volume,Dividends,Stock Splits");
+  struct row {
+    double close;
+    bool adj_ok;
+    double adj;
+  };
+  std::map<day_t, row> want;
+  std::size_t data_rows = 0, bad_adj = 0;
+  auto number = [](const std::string& f, double& v) {
+    char* end = nullptr;
+    v = std::strtod(f.c_str(), &end);
+    return !f.empty() && end == f.c_str() + f.size();
+  };
+  while (std::getline(in, line)) {
+    ++data_rows;
+    std::vector<std::string> f;
+    std::stringstream ss(line);
+    for (std::string x; std::getline(ss, x, ',');)
+      f.push_back(x);
+    f.resize(9);
+    double p[5];
+    bool ok = true;
+    for (int i = 0; i < 4; ++i)
+      ok = ok && number(f[1 + i], p[i]) && std::isfinite(p[i]) && p[i] > 0;
+    if (!ok) continue;
+    const bool adj_ok = number(f[5], p[4]) && std::isfinite(p[4]) && p[4] > 0;
+    bad_adj += adj_ok ? 0 : 1;
+    want[*parse_date(f[0].substr(0, 10))] = row{p[3], adj_ok, p[4]};
   }
-  CHECK(r.first_skip_reason.find(":2: ") != std::string::npos);
-  CHECK(r.first_skip_reason.find("adj_close '-inf'") != std::string::npos);
+  REQUIRE(bad_adj > 0);
+
+  read_report r;
+  auto s = read_bar_file(path, r);
+  CHECK(r.rows_read == data_rows);
+  CHECK(s.bars.size() == want.size());
+  CHECK(r.rows_skipped + s.bars.size() + r.duplicates_replaced == data_rows);
+  CHECK(r.adj_closes_missing == bad_adj);
+  CHECK(r.first_adj_close_missing.rfind(path + ":2: adj_close '-inf'", 0) == 0);
+  std::size_t missing = 0, wrong = 0;
+  for (const auto& [date, w] : want) {
+    auto it = std::lower_bound(s.bars.begin(), s.bars.end(), date,
+                               [](const bar& b, day_t d) { return b.date < d; });
+    if (it == s.bars.end() || it->date != date) {
+      ++missing;
+      continue;
+    }
+    if (it->close != w.close || (w.adj_ok ? it->adj_close != w.adj : !std::isnan(it->adj_close)))
+      ++wrong;
+  }
+  CHECK(missing == 0);
+  CHECK(wrong == 0);
+}
+
+TEST_CASE("CSV: an empty Adj Close keeps the bar, an empty Close drops it", "[bar_files]") {
+  const std::string text = "Date,Open,High,Low,Close,Adj Close,Volume\n"
+                           "2024-01-02,10,11,9,10.5,,100\n"
+                           "2024-01-03,10,11,9,,10.25,100\n"
+                           "2024-01-04,10,11,9,10.5,10.25,100\n";
+  read_report r;
+  auto s = parse_bar_csv(text, "t.csv", r);
+  REQUIRE(s.bars.size() == 2);
+  CHECK(std::isnan(s.bars[0].adj_close));
+  CHECK(s.bars[0].close == 10.5);
+  CHECK(s.bars[1].adj_close == 10.25);
+  CHECK(r.rows_skipped == 1);
+  CHECK(r.adj_closes_missing == 1);
+  CHECK(r.first_adj_close_missing == "t.csv:2: adj_close ''");
+  CHECK(r.first_skip_reason.rfind("t.csv:3: ", 0) == 0);
 }
 
 TEST_CASE("CSV: extra columns (Capital Gains, Repaired?) are ignored", "[bar_files]") {
