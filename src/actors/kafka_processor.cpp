@@ -4,11 +4,11 @@
 #include <deque>
 #include <map>
 #include <stdexcept>
-#include <unordered_map>
 
 #include "core/log.hpp"
 
 #include "actors/processor_metrics.hpp"
+#include "engine/partition_tracker.hpp"
 #include "engine/symbol_processor.hpp"
 #include "kafka/codec.hpp"
 #include "kafka/consumer.hpp"
@@ -41,6 +41,7 @@ public:
       , running_(running)
       , proc_(cfg.indicators, store, cfg.options.max_cached)
       , dlq_(*cfg.producer, {}, cfg.dlq_suffix)
+      , tracker_(proc_)
       , consumer_(cfg.kafka, cfg.group, this) {}
 
   ~session() override { broken_ = true; }
@@ -111,6 +112,7 @@ public:
     std::vector<std::int32_t> ids;
     for (const auto& tp : parts)
       ids.push_back(tp.partition);
+    tracker_.assigned(ids);
     auto claims = store_.claim(cfg_.group, cfg_.topic, ids);
     kafka::offset_map start;
     for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -128,19 +130,12 @@ public:
       flush();
       await_all();
     }
-    for (const auto& tp : parts)
+    std::vector<std::int32_t> ids;
+    for (const auto& tp : parts) {
       owned_.erase(tp);
-    for (auto it = symbol_partition_.begin(); it != symbol_partition_.end();) {
-      bool gone = std::any_of(parts.begin(), parts.end(), [&](const kafka::topic_partition& tp) {
-        return tp.partition == it->second;
-      });
-      if (gone) {
-        proc_.evict(it->first);
-        it = symbol_partition_.erase(it);
-      } else {
-        ++it;
-      }
+      ids.push_back(tp.partition);
     }
+    tracker_.revoked(ids);
     log::info("processor", "partitions_revoked", {{"count", parts.size()}, {"lost", lost}});
   }
 
@@ -169,16 +164,16 @@ private:
   }
 
   /// Decodes a poll's records and restores, in one query, the state of every symbol among them
-  /// that is not in memory yet.
+  /// that is not in memory yet (records of partitions still owned only: see partition_tracker).
   std::vector<kafka::decoded<bar_batch>> decode_all(const std::vector<kafka::record>& records) {
     std::vector<kafka::decoded<bar_batch>> out;
-    std::vector<std::string> symbols;
+    std::vector<std::pair<std::int32_t, std::string>> polled;
     out.reserve(records.size());
     for (const auto& r : records) {
       out.push_back(kafka::decode_bar_batch(r.value));
-      if (out.back()) symbols.push_back(out.back().value().symbol);
+      if (out.back()) polled.emplace_back(r.partition, out.back().value().symbol);
     }
-    proc_.preload(symbols);
+    tracker_.preload(polled);
     return out;
   }
 
@@ -193,13 +188,13 @@ private:
       return;
     }
     const auto& batch = decoded.value();
+    tracker_.processing(batch.symbol, r.partition);
     if (proc_.needs_history(batch) && (!pending_.empty() || inflight_ > 0)) {
       flush();
       await_all();
     }
     proc_.process(batch, pending_);
     processor_metrics::get().bars_consumed(batch.bars.size());
-    symbol_partition_[batch.symbol] = r.partition;
     it->second.position = r.offset + 1;
   }
 
@@ -297,7 +292,7 @@ private:
   kafka::dead_letter dlq_;
   std::shared_ptr<kafka::delivery_tracker> dlq_tracker_;
   std::map<kafka::topic_partition, owned> owned_;
-  std::unordered_map<std::string, std::int32_t> symbol_partition_;
+  engine::partition_tracker tracker_; // after proc_: refers to it
   std::deque<kafka::offset_map> inflight_offsets_;
   std::size_t inflight_ = 0;
   bool dirty_ = false;

@@ -211,6 +211,17 @@ void symbol_processor::evict(const std::string& symbol) {
   cache_.erase(i);
 }
 
+void symbol_processor::evict_unless(const std::function<bool(const std::string&)>& keep) {
+  for (auto it = cache_.begin(); it != cache_.end();) {
+    if (keep(it->first)) {
+      ++it;
+      continue;
+    }
+    lru_.erase(it->second.lru);
+    it = cache_.erase(it);
+  }
+}
+
 void symbol_processor::evict_all() {
   cache_.clear();
   lru_.clear();

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <optional>
@@ -106,6 +107,9 @@ public:
   /// Drops in-memory state (after losing a partition or being fenced); restored lazily later.
   void evict(const std::string& symbol);
   void evict_all();
+  /// Drops the in-memory state of every symbol for which `keep` is false. The caller keeps every
+  /// symbol with uncommitted output.
+  void evict_unless(const std::function<bool(const std::string&)>& keep);
 
   std::size_t cached_symbols() const { return cache_.size(); }
   const processor_stats& stats() const { return stats_; }

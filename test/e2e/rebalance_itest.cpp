@@ -1,0 +1,118 @@
+// End-to-end tests of partition movements between processors: partitions taken away and given
+// back while another processor advances their symbols, and partitions added to the data topic.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <regex>
+
+#include "engine/task_batches.hpp"
+#include "harness.hpp"
+#include "kafka/admin.hpp"
+#include "kafka/codec.hpp"
+#include "kafka/producer.hpp"
+#include "scenario.hpp"
+#include "sources/synthetic.hpp"
+#include "support/env.hpp"
+
+using namespace finstream;
+using namespace finstream::e2e;
+using namespace std::chrono_literals;
+
+namespace {
+
+kafka::config test_kafka() {
+  kafka::config kc;
+  kc.bootstrap_servers = test::kafka_bootstrap();
+  return kc;
+}
+
+/// Creates the test's four topics with `partitions` partitions each.
+void create_topics(const kafka_names& k, int partitions) {
+  kafka::admin admin{test_kafka()};
+  std::vector<kafka::topic_spec> specs;
+  for (const auto& t : {k.task_topic, k.data_topic, k.task_topic + ".dlq", k.data_topic + ".dlq"}) {
+    kafka::topic_spec spec;
+    spec.name = t;
+    spec.partitions = partitions;
+    specs.push_back(spec);
+  }
+  admin.ensure_topics(specs);
+}
+
+/// Publishes the synthetic bars of `symbols` over [from, to] to the data topic as agents would,
+/// in batches of `batch_bars`, the symbols interleaved; returns the number of bars.
+std::size_t publish_bars(const kafka_names& k, const std::vector<std::string>& symbols,
+                         const std::string& from, const std::string& to, std::size_t batch_bars) {
+  synthetic_source src;
+  std::vector<std::vector<bar_batch>> per_symbol;
+  std::size_t bars = 0;
+  for (const auto& s : symbols) {
+    fetch_task t;
+    t.symbol = s;
+    t.from = *parse_date(from);
+    t.to = *parse_date(to);
+    t.task_id = s + ":test";
+    per_symbol.push_back(engine::make_batches(t, src.fetch(s, t.from, t.to), batch_bars));
+    for (const auto& b : per_symbol.back())
+      bars += b.bars.size();
+  }
+  kafka::producer producer{test_kafka()};
+  for (std::size_t i = 0;; ++i) {
+    bool any = false;
+    for (const auto& batches : per_symbol)
+      if (i < batches.size()) {
+        producer.produce(k.data_topic, batches[i].symbol, kafka::encode(batches[i]));
+        any = true;
+      }
+    if (!any) break;
+  }
+  REQUIRE(producer.flush(30s));
+  return bars;
+}
+
+long long stored_rows(const test_database& db) {
+  return db.scalar("SELECT count(*) FROM technical_indicators");
+}
+
+} // namespace
+
+TEST_CASE("rebalance: partitions moved away and back while another processor advances their "
+          "symbols leave no stale state behind",
+          "[e2e][rebalance]") {
+  test_database db{"e2e_rebalance"};
+  kafka_names k{"rebal"};
+  scratch_area area{"rebalance"};
+  auto dir = area.path();
+  auto symbols = synthetic_symbols(10, "M");
+  const std::string from = "2006-01-01", to = "2019-12-31";
+  create_topics(k, 2);
+  // A backlog in small batches, so that every poll of a processor holds records of both
+  // partitions when a rebalance takes one of them away.
+  auto total = static_cast<long long>(publish_bars(k, symbols, from, to, 8));
+  // Small, serial commits keep the first processor busy for the whole test.
+  std::vector<std::string> slow{"--batch-rows", "40", "--max-inflight", "1"};
+  process first{run_args("manager=0,agent=0,processor=1", db, k, symbols, from, to, slow),
+                dir + "/first.log"};
+  REQUIRE(wait_until([&] { return stored_rows(db) > 0; }, 60s));
+  // A second processor joins (taking one partition, which then advances its symbols) and leaves
+  // (giving it back) again and again while the backlog drains.
+  const std::regex assigned{"event=partitions_assigned count=[1-9]"};
+  int moves = 0;
+  for (int cycle = 0; cycle < 6 && stored_rows(db) < total * 9 / 10; ++cycle) {
+    process second{run_args("manager=0,agent=0,processor=1", db, k, symbols, from, to, slow),
+                   dir + "/second" + std::to_string(cycle) + ".log"};
+    bool took = wait_until([&] { return std::regex_search(second.log(), assigned); }, 20s);
+    if (took) {
+      ++moves;
+      auto rows = stored_rows(db);
+      wait_until([&] { return stored_rows(db) > rows + 400; }, 3s);
+    }
+    second.signal(SIGTERM);
+    REQUIRE(second.wait(15s) == 0);
+  }
+  INFO("partition moves: " << moves);
+  CHECK(moves >= 2);
+  REQUIRE(wait_until([&] { return stored_rows(db) == total; }, 180s));
+  auto csvs = fetch_csvs(symbols, from, to, "synthetic", dir);
+  require_table_equals_indicators(db, csvs, dir);
+}
