@@ -2,7 +2,9 @@
 // queries, metric scraping.
 #pragma once
 
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "harness.hpp"
@@ -22,6 +24,14 @@ std::vector<std::string> run_args(const std::string& roles, const test_database&
 
 /// Symbols whose last task is done (symbol_state).
 long long done_symbols(const test_database& db);
+
+/// Starts the Yahoo replay server (test/sources) on the recorded responses (extra: its flags, e.g.
+/// --script); the process and its base URL.
+std::pair<std::unique_ptr<process>, std::string> start_replay(const std::string& dir,
+                                                              std::vector<std::string> extra = {});
+
+/// The port of a replay base URL "http://127.0.0.1:PORT".
+int url_port(const std::string& url);
 
 /// The value of a metric series (exact name with labels) from /metrics; -1 when absent.
 long long metric(int port, const std::string& series);
