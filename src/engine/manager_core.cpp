@@ -163,9 +163,9 @@ void manager_core::cover_orphans(
   }
 }
 
-std::vector<backfill_settlement> manager_core::plan_backfills(const std::vector<std::string>& universe,
-                                                              const std::set<std::string>& busy,
-                                                              std::vector<fetch_task>& tasks) {
+std::vector<backfill_settlement>
+manager_core::plan_backfills(const std::vector<std::string>& universe,
+                             const std::set<std::string>& busy, std::vector<fetch_task>& tasks) {
   std::vector<backfill_settlement> settled;
   for (const auto& req : store_.pending_backfills()) {
     const auto& symbols = req.symbols.empty() ? universe : req.symbols;

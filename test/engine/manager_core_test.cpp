@@ -204,6 +204,51 @@ TEST_CASE("throttled failures delay a symbol without using up its retry budget")
   CHECK(tasks.empty());
 }
 
+TEST_CASE("a task started longer ago than its deadline is planned again; waiting is not started") {
+  test::memory_plan_store store;
+  auto o = opts();
+  o.task_deadline_ms = 60'000;
+  manager_core m{store, [] { return std::vector<std::string>{"AAPL", "MSFT"}; }, o};
+  auto now = std::chrono::system_clock::now();
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  REQUIRE(m.tick(now).size() == 2);
+  // An agent started AAPL; MSFT still waits in the topic.
+  store.rows.at("AAPL").started_at_ms = now_ms;
+  CHECK(m.tick(now + std::chrono::seconds{59}).empty());
+  CHECK(m.progress().expired == 0);
+  auto again = m.tick(now + std::chrono::seconds{61});
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].symbol == "AAPL");
+  CHECK(again[0].from == d("2020-01-01"));
+  CHECK(m.progress().expired == 1);
+  CHECK(m.progress().in_flight == 2);
+  // MSFT was never started: however long it waits, it stays in flight.
+  CHECK(m.tick(now + std::chrono::hours{24}).empty());
+  CHECK(m.progress().expired == 1);
+}
+
+TEST_CASE("the manager is not idle while a failed symbol waits for its retry") {
+  test::memory_plan_store store;
+  auto o = opts();
+  o.planning.retry_base_ms = 1000;
+  manager_core m{store, [] { return std::vector<std::string>{"AAPL"}; }, o};
+  auto now = std::chrono::system_clock::now();
+  store.now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  auto tasks = m.tick(now);
+  REQUIRE(tasks.size() == 1);
+  store.complete({"AAPL", tasks[0].task_id, tasks[0].from, tasks[0].to, false, false, "429", true});
+  CHECK(m.tick(now).empty());
+  CHECK_FALSE(m.progress().idle);
+  // A permanent failure is final: idle.
+  tasks = m.tick(now + std::chrono::seconds{1});
+  REQUIRE(tasks.size() == 1);
+  store.complete({"AAPL", tasks[0].task_id, tasks[0].from, tasks[0].to, false, true, "404"});
+  CHECK(m.tick(now + std::chrono::seconds{2}).empty());
+  CHECK(m.progress().idle);
+}
+
 TEST_CASE("without --to the target is the last closed day, advanced at the daily run") {
   test::memory_plan_store store;
   manager_options o;
