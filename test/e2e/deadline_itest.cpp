@@ -14,7 +14,7 @@ using namespace finstream;
 using namespace finstream::e2e;
 using namespace std::chrono_literals;
 
-TEST_CASE("deadline: tasks waiting in the topic are not planned again; started tasks whose bars "
+TEST_CASE("deadline: tasks waiting in the topic are not planned again, started tasks whose bars "
           "are lost are, once past their deadline, and complete",
           "[e2e][deadline]") {
   test_database db{"e2e_deadline"};

@@ -204,7 +204,7 @@ TEST_CASE("throttled failures delay a symbol without using up its retry budget")
   CHECK(tasks.empty());
 }
 
-TEST_CASE("a task started longer ago than its deadline is planned again; waiting is not started") {
+TEST_CASE("a task started longer ago than its deadline is planned again, waiting is not started") {
   test::memory_plan_store store;
   auto o = opts();
   o.task_deadline_ms = 60'000;
