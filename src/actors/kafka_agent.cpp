@@ -1,6 +1,10 @@
 // Kafka agent (see kafka_agent.hpp).
 #include "actors/kafka_agent.hpp"
 
+#include <future>
+#include <optional>
+#include <thread>
+
 #include "core/log.hpp"
 
 #include "actors/messages.hpp"
@@ -10,6 +14,7 @@
 #include "kafka/consumer.hpp"
 #include "kafka/dead_letter.hpp"
 #include "kafka/error.hpp"
+#include "pg/manager_store.hpp"
 
 namespace finstream::actors {
 
@@ -31,11 +36,35 @@ bool publish(kafka::producer& p, const kafka_agent_config& cfg, std::vector<bar_
   return false;
 }
 
+/// Runs `src->fetch` on a thread of its own, so that the consumer keeps polling (heartbeats,
+/// rebalances) however long the fetch takes. The thread owns a reference to the source: when the
+/// agent stops before the fetch returns, the thread finishes on its own and the result is dropped.
+std::future<fetch_result> fetch_async(std::shared_ptr<source> src, const fetch_task& t) {
+  std::packaged_task<fetch_result()> job{
+      [src, symbol = t.symbol, from = t.from, to = t.to] { return src->fetch(symbol, from, to); }};
+  auto result = job.get_future();
+  std::thread{std::move(job)}.detach();
+  return result;
+}
+
+/// Records that this agent starts `t` (symbol_state.started_at: the manager's deadline counts from
+/// it). Best effort: a failure is logged and the fetch goes on (the task then has no deadline).
+void record_start(std::optional<pg::connection>& db, const std::string& dsn, const fetch_task& t) {
+  if (dsn.empty()) return;
+  try {
+    if (!db) db.emplace(dsn);
+    pg::record_task_start(*db, t.symbol, t.task_id);
+  } catch (const std::exception& e) {
+    log::warn("agent", "task_start_not_recorded", {{"symbol", t.symbol}, {"reason", e.what()}});
+  }
+}
+
 } // namespace
 
 void kafka_agent(caf::blocking_actor* self, kafka_agent_config cfg) {
   bool running = true;
-  auto src = cfg.make_source();
+  std::shared_ptr<source> src = cfg.make_source();
+  std::optional<pg::connection> db; // task start times (opened on first use)
   kafka::dead_letter dlq{*cfg.producer, {}, cfg.dlq_suffix};
   while (running) {
     try {
@@ -55,7 +84,26 @@ void kafka_agent(caf::blocking_actor* self, kafka_agent_config cfg) {
             continue;
           }
           const auto& t = task.value();
-          auto result = src->fetch(t.symbol, t.from, t.to);
+          record_start(db, cfg.dsn, t);
+          // The fetch runs beside the poll loop, the partitions paused: the agent keeps its place
+          // in the group (max.poll.interval.ms) through retries and Retry-After waits.
+          // A quick fetch (most are) is simply awaited: pausing costs the pre-fetched records.
+          auto pending = fetch_async(src, t);
+          if (pending.wait_for(std::chrono::seconds{1}) != std::future_status::ready) {
+            consumer.pause_all();
+            while (running && pending.wait_for(std::chrono::milliseconds{0}) !=
+                                  std::future_status::ready) {
+              self->receive([&](stop_atom) { running = false; },
+                            caf::after(std::chrono::milliseconds{0}) >> [] {});
+              // Paused: nothing should come back; should something, it is consumed again later.
+              if (running)
+                for (auto& early : consumer.poll(1, std::chrono::milliseconds{100}))
+                  consumer.seek(early.where(), early.offset);
+            }
+            consumer.resume_all();
+          }
+          if (!running) break; // the fetch is abandoned: the task is redelivered (not committed)
+          auto result = pending.get();
           engine::record_fetch(t, result, src->kind());
           auto batches = engine::make_batches(t, std::move(result), cfg.batch_bars);
           if (publish(*cfg.producer, cfg, batches)) {

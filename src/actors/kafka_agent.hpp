@@ -22,12 +22,18 @@ struct kafka_agent_config {
   std::shared_ptr<kafka::producer> producer; // shared by the process's agents
   std::function<std::unique_ptr<source>()> make_source;
   std::size_t batch_bars = 1000;
+  /// PostgreSQL of the deployment: the agent records there when it starts a task
+  /// (symbol_state.started_at, the start of the task's deadline). Empty: not recorded.
+  std::string dsn;
 };
 
 /// Runs until it receives stop_atom. Per task: fetch, publish its batches keyed by symbol, wait for
 /// their delivery, then commit the task's offset: a crash in between redelivers the task, whose
 /// bars the processors recognise as duplicates (at-least-once delivery, exactly-once effect).
 /// A task that cannot be decoded goes to the dead-letter topic.
+/// The fetch runs on a thread of its own while this actor keeps polling with its partitions
+/// paused, so a long fetch (retries, Retry-After) never exceeds max.poll.interval.ms; on stop_atom
+/// an unfinished fetch is abandoned (its task is not committed and is delivered again).
 void kafka_agent(caf::blocking_actor* self, kafka_agent_config cfg);
 
 } // namespace finstream::actors

@@ -73,6 +73,9 @@ manager_actor::behavior_type manager(manager_actor::stateful_pointer<manager_sta
       reg.gauge("finstream_manager_leader", "1 while this process hosts the leader manager");
   auto& in_flight = reg.gauge("finstream_tasks_in_flight", "tasks planned and not yet completed");
   auto universe = std::make_shared<universe_gauges>(reg);
+  auto& expired = reg.counter("finstream_tasks_expired_total",
+                              "tasks planned again because an agent started them longer than "
+                              "manager.task_deadline_ms ago and they did not complete");
   self->send(self, caf::tick_atom_v);
   // The store's leadership lock is released when the actor goes away (its connection closes).
   self->attach_functor([store = cfg.store] {
@@ -82,7 +85,7 @@ manager_actor::behavior_type manager(manager_actor::stateful_pointer<manager_sta
     }
   });
   return {
-      [=, &planned, &leader, &in_flight](caf::tick_atom) {
+      [=, &planned, &leader, &in_flight, &expired](caf::tick_atom) {
         std::vector<fetch_task> tasks;
         try {
           tasks = self->state.core->tick(std::chrono::system_clock::now());
@@ -107,6 +110,10 @@ manager_actor::behavior_type manager(manager_actor::stateful_pointer<manager_sta
         const auto& p = self->state.core->progress();
         leader.set(p.leader ? 1 : 0);
         universe->update(*self->state.core);
+        if (p.expired > self->state.expired_counted) {
+          expired.inc(static_cast<double>(p.expired - self->state.expired_counted));
+          self->state.expired_counted = p.expired;
+        }
         in_flight.set(static_cast<double>(p.in_flight));
         self->delayed_send(self, cfg.poll, caf::tick_atom_v);
       },

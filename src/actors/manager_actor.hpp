@@ -27,6 +27,7 @@ struct manager_config {
 struct manager_state {
   std::unique_ptr<engine::manager_core> core;
   std::deque<fetch_task> queue;
+  std::uint64_t expired_counted = 0; // progress().expired already added to the metric
   static inline const char* name = "manager";
 };
 

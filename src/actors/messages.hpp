@@ -41,7 +41,7 @@ typename Inspector::result_type inspect(Inspector& f, fetch_task& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, bar_batch& x) {
   return f(caf::meta::type_name("bar_batch"), x.task_id, x.symbol, x.from, x.to, x.seq, x.last,
-           x.complete_through, x.bars, x.splits, x.dividends, x.error, x.permanent);
+           x.complete_through, x.bars, x.splits, x.dividends, x.error, x.permanent, x.throttled);
 }
 
 template <class Inspector>
@@ -54,7 +54,7 @@ namespace engine {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, task_outcome& x) {
   return f(caf::meta::type_name("task_outcome"), x.symbol, x.task_id, x.from, x.to, x.ok,
-           x.permanent, x.error);
+           x.permanent, x.error, x.throttled);
 }
 
 template <class Inspector>

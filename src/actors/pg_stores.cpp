@@ -7,6 +7,7 @@
 #include "pg/backfill_store.hpp"
 #include "pg/manager_store.hpp"
 #include "pg/symbol_admin.hpp"
+#include "pg/rate_limit.hpp"
 
 namespace finstream::actors {
 
@@ -74,26 +75,49 @@ engine::symbol_status to_symbol_status(pg::symbol_state_row r) {
   st.attempts = r.attempts;
   st.permanent = r.permanent;
   st.updated_at_ms = r.updated_at * 1000;
+  st.started_at_ms = r.started_at_ms;
   return st;
 }
 
-void pg_plan_store::mark_planned(const std::vector<fetch_task>& tasks) {
+void pg_plan_store::mark_planned(const std::vector<fetch_task>& tasks,
+                                 const std::vector<engine::backfill_settlement>& backfills) {
   std::vector<pg::planned_task> rows;
   rows.reserve(tasks.size());
   for (const auto& t : tasks)
     rows.push_back({t.symbol, t.task_id, t.from, t.to});
-  pg::mark_planned(conn_, rows);
+  std::vector<pg::backfill_settlement> settle;
+  for (const auto& b : backfills)
+    settle.push_back({b.id, b.taken, b.remaining});
+  pg::mark_planned_settling(conn_, rows, settle);
 }
 
-std::vector<engine::backfill_request> pg_plan_store::take_backfills() {
+std::vector<engine::backfill_request> pg_plan_store::pending_backfills() {
   std::vector<engine::backfill_request> out;
-  for (auto& r : pg::take_backfill_requests(conn_))
+  for (auto& r : pg::pending_backfill_requests(conn_))
     out.push_back({r.id, std::move(r.symbols), r.from, r.to});
   return out;
 }
 
 std::vector<std::string> pg_plan_store::excluded() {
   return pg::read_exclusions(conn_);
+}
+
+pg_shared_rate::pg_shared_rate(std::string dsn, std::string name, double rate, double burst)
+    : dsn_(std::move(dsn))
+    , name_(std::move(name))
+    , rate_(rate)
+    , burst_(burst) {}
+
+steady_clock::duration pg_shared_rate::reserve() {
+  if (!conn_) conn_.emplace(dsn_);
+  return pg::reserve_token(*conn_, name_, rate_, burst_);
+}
+
+std::function<std::unique_ptr<shared_rate>()>
+pg_shared_rate::factory(std::string dsn, std::string name, double rate, double burst) {
+  return [=]() -> std::unique_ptr<shared_rate> {
+    return std::make_unique<pg_shared_rate>(dsn, name, rate, burst);
+  };
 }
 
 pg::batch to_pg_batch(const engine::commit_request& req) {
@@ -116,6 +140,7 @@ pg::batch to_pg_batch(const engine::commit_request& req) {
     c.status = o.ok ? pg::task_status::done : pg::task_status::failed;
     c.error = o.error;
     c.permanent = o.permanent;
+    c.throttled = o.throttled;
     b.completions.push_back(std::move(c));
   }
   for (const auto& o : req.offsets) {

@@ -1,7 +1,9 @@
 // The engine's storage interfaces (history_store, plan_store, batch_writer) on PostgreSQL.
 #pragma once
 
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "engine/commit.hpp"
@@ -12,6 +14,7 @@
 #include "pg/manager_store.hpp"
 #include "pg/processor_store.hpp"
 #include "pg/sink.hpp"
+#include "sources/limits.hpp"
 
 namespace finstream::actors {
 
@@ -38,14 +41,31 @@ public:
   bool try_lead() override;
   void resign() override;
   std::vector<engine::symbol_status> load(const std::vector<std::string>& symbols) override;
-  void mark_planned(const std::vector<fetch_task>& tasks) override;
-  std::vector<engine::backfill_request> take_backfills() override;
+  void mark_planned(const std::vector<fetch_task>& tasks,
+                    const std::vector<engine::backfill_settlement>& backfills) override;
+  std::vector<engine::backfill_request> pending_backfills() override;
   std::vector<std::string> excluded() override;
 
 private:
   pg::connection conn_;
   pg::leader_lock lock_;
   bool leading_ = false;
+};
+
+/// The deployment-wide request rate of a source: a token bucket in PostgreSQL (pg::reserve_token)
+/// named after the host, one connection per source instance, opened on first use.
+class pg_shared_rate : public shared_rate {
+public:
+  pg_shared_rate(std::string dsn, std::string name, double rate, double burst);
+  steady_clock::duration reserve() override;
+  /// For yahoo_options::make_shared_rate.
+  static std::function<std::unique_ptr<shared_rate>()> factory(std::string dsn, std::string name,
+                                                              double rate, double burst);
+
+private:
+  std::string dsn_, name_;
+  double rate_, burst_;
+  std::optional<pg::connection> conn_;
 };
 
 /// Commits processor output through pg::sink: one transaction per request.

@@ -188,6 +188,9 @@ struct runtime::impl {
       ac.producer = producer;
       ac.make_source = cfg.make_source;
       ac.batch_bars = cfg.batch_bars;
+      ac.dsn = cfg.dsn;
+      ac.kafka.consumer_extra.emplace_back("max.poll.interval.ms",
+                                           std::to_string(k.agent_max_poll_interval_ms));
       blocking.push_back(sys->spawn(kafka_agent, std::move(ac)));
     }
     for (int i = 0; i < cfg.roles.processors; ++i) {

@@ -35,6 +35,8 @@ struct kafka_topology {
   std::string dlq_suffix = ".dlq";
   int partitions = 30;
   int replication_factor = 1;
+  /// max.poll.interval.ms of the agents' consumers (their fetches run beside the poll loop).
+  int agent_max_poll_interval_ms = 300'000;
 };
 
 struct runtime_config {

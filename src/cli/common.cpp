@@ -191,7 +191,10 @@ std::vector<std::string> pipeline_option_keys() {
           "manager.poll_ms",
           "ui.port",
           "ui.address",
-          "ui.statement_timeout_ms"};
+          "ui.statement_timeout_ms",
+          "manager.retry_base_ms",
+          "manager.task_deadline_ms",
+          "source.breaker_open_ms"};
 }
 
 source_options make_source_options(const settings& s) {
@@ -210,6 +213,10 @@ source_options make_source_options(const settings& s) {
   if (timeout < 1) throw std::invalid_argument("--timeout-ms must be > 0");
   o.yahoo.connect_timeout = std::chrono::milliseconds{timeout};
   o.yahoo.read_timeout = std::chrono::milliseconds{timeout};
+  auto open_ms = s.integer("source.breaker_open_ms");
+  if (open_ms < 1) throw std::invalid_argument("--breaker-open-ms must be > 0");
+  o.yahoo.breaker.open_for = std::chrono::milliseconds{open_ms};
+  o.yahoo.breaker.max_open = std::max(o.yahoo.breaker.max_open, o.yahoo.breaker.open_for);
   return o;
 }
 
@@ -231,6 +238,10 @@ engine::manager_options make_manager_options(const settings& s) {
   if (o.schedule_minutes < 0)
     throw std::invalid_argument("--schedule: '" + s.str("manager.schedule") + "' is not HH:MM");
   engine::last_closed_trading_day(std::chrono::system_clock::now(), o.timezone); // validates tz
+  o.planning.retry_base_ms = s.integer("manager.retry_base_ms");
+  if (o.planning.retry_base_ms < 1) throw std::invalid_argument("--retry-base-ms must be > 0");
+  o.task_deadline_ms = s.integer("manager.task_deadline_ms");
+  if (o.task_deadline_ms < 1) throw std::invalid_argument("--task-deadline-ms must be > 0");
   return o;
 }
 

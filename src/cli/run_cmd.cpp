@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "cli/chart_page.hpp"
+#include "actors/pg_stores.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "core/log.hpp"
@@ -23,7 +24,8 @@ int run_run(int argc, char** argv) {
   auto keys = pipeline_option_keys();
   for (const char* k : {"roles", "kafka.bootstrap", "kafka.task_topic", "kafka.data_topic",
                         "kafka.partitions", "kafka.replication_factor", "kafka.agent_group",
-                        "kafka.processor_group", "kafka.dlq_suffix"})
+                        "kafka.processor_group", "kafka.dlq_suffix",
+                        "kafka.agent_max_poll_interval_ms"})
     keys.push_back(k);
   option_binder binder{app, keys};
   try {
@@ -44,11 +46,15 @@ int run_run(int argc, char** argv) {
     rc.manager = make_manager_options(s);
     rc.processing = make_processor_options(s);
     rc.manager_poll = std::chrono::milliseconds{s.integer("manager.poll_ms")};
+    rc.dsn = resolve_dsn(s);
     if (rc.roles.agents > 0) {
-      auto factory = std::make_shared<source_factory>(make_source_options(s));
+      auto so = make_source_options(s);
+      // The Yahoo rate holds for the whole deployment: one bucket per host in PostgreSQL.
+      so.yahoo.make_shared_rate = actors::pg_shared_rate::factory(
+          rc.dsn, "yahoo:" + so.yahoo.base_url, so.yahoo.rate_per_second, so.yahoo.burst);
+      auto factory = std::make_shared<source_factory>(so);
       rc.make_source = [factory] { return factory->make(); };
     }
-    rc.dsn = resolve_dsn(s);
     if (rc.dsn.empty() && std::getenv("PGHOST") == nullptr)
       throw std::invalid_argument(
           "no database: give --pg DSN (or --pg-file, FINSTREAM_PG, PGHOST)");
@@ -61,6 +67,9 @@ int run_run(int argc, char** argv) {
     k.dlq_suffix = s.str("kafka.dlq_suffix");
     k.partitions = static_cast<int>(s.integer("kafka.partitions"));
     k.replication_factor = static_cast<int>(s.integer("kafka.replication_factor"));
+    k.agent_max_poll_interval_ms = static_cast<int>(s.integer("kafka.agent_max_poll_interval_ms"));
+    if (k.agent_max_poll_interval_ms < 10'000)
+      throw std::invalid_argument("--agent-max-poll-ms must be >= 10000 (the session timeout)");
     if (k.partitions < 1 || k.replication_factor < 1)
       throw std::invalid_argument("--partitions and --replication-factor must be >= 1");
     rc.kafka = k;

@@ -32,7 +32,8 @@ const std::vector<option_def>& option_table() {
       {"source.user_agent", "--user-agent", "",
        "HTTP User-Agent for Yahoo (empty = a current browser's)"},
       {"source.rate", "--rate", "1",
-       "requests per second to Yahoo, shared by all agents of the process"},
+       "requests per second to Yahoo, shared by all agents of the deployment (a token bucket in "
+       "PostgreSQL; `finstream fetch` and local mode: of the process)"},
       {"source.max_attempts", "--max-attempts", "6",
        "requests per fetch before giving up (transient errors)"},
       {"source.timeout_ms", "--timeout-ms", "15000", "connect and read timeout of one request"},
@@ -82,6 +83,18 @@ const std::vector<option_def>& option_table() {
       {"ui.address", "--ui-address", "127.0.0.1", "address the chart page binds"},
       {"ui.statement_timeout_ms", "--ui-statement-timeout-ms", "5000",
        "longest time one chart page query may run (PostgreSQL statement_timeout)"},
+      // failures and throttling (issue #10)
+      {"manager.retry_base_ms", "--retry-base-ms", "30000",
+       "wait before a failed symbol is planned again, doubled per counted failure (a throttled "
+       "failure waits this long and is not counted)"},
+      {"manager.task_deadline_ms", "--task-deadline-ms", "1800000",
+       "a task started by an agent this long ago and not completed is planned again (waiting in "
+       "the task topic does not count)"},
+      {"kafka.agent_max_poll_interval_ms", "--agent-max-poll-ms", "300000",
+       "max.poll.interval.ms of the agents' consumers (they keep polling while a fetch runs)"},
+      {"source.breaker_open_ms", "--breaker-open-ms", "300000",
+       "how long the Yahoo circuit breaker stays open after repeated 429s (doubles while they "
+       "go on)"},
   };
   return table;
 }

@@ -38,6 +38,9 @@ struct bar_batch {
   std::vector<dividend_event> dividends; // idem
   std::string error;      // non-empty: the fetch failed (then bars is empty and last is set)
   bool permanent = false; // the failure is permanent (unknown symbol, bad range)
+  /// The failure came from throttling (HTTP 429, circuit breaker open): it delays the symbol but
+  /// does not count against its retry budget.
+  bool throttled = false;
 };
 
 } // namespace finstream

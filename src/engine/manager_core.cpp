@@ -2,6 +2,7 @@
 #include "engine/manager_core.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <unordered_map>
 
 #include "core/log.hpp"
@@ -84,6 +85,7 @@ std::vector<fetch_task> manager_core::tick(std::chrono::system_clock::time_point
 
   auto now_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  expire_overdue(by_symbol, now_ms);
   plan_input in;
   in.universe = universe;
   in.from = opts_.from;
@@ -98,13 +100,97 @@ std::vector<fetch_task> manager_core::tick(std::chrono::system_clock::time_point
     if (!busy.count(s)) free_universe.push_back(s);
   in.universe = std::move(free_universe);
   auto tasks = plan_tasks(in, state, opts_.planning);
+  cover_orphans(in, by_symbol, tasks);
+  auto settled = plan_backfills(universe, busy, excluded, tasks);
 
-  for (const auto& req : store_.take_backfills()) {
+  if (!tasks.empty() || !settled.empty()) {
+    store_.mark_planned(tasks, settled);
+    for (const auto& t : tasks) {
+      in_flight_.insert(t.task_id);
+      in_flight_symbols_.push_back(t.symbol);
+    }
+    progress_.planned += tasks.size();
+    if (!tasks.empty())
+      log::info("manager", "planned",
+                {{"tasks", tasks.size()}, {"to", format_date(progress_.target_to)}});
+  }
+  progress_.in_flight = in_flight_.size();
+  // A symbol whose transient failure waits for its backoff (a throttled one always does) is work
+  // left to plan: not idle.
+  const bool retry_pending = std::any_of(state.begin(), state.end(), [&](const symbol_status& st) {
+    return st.status == "failed" && !st.permanent && st.attempts < opts_.planning.max_attempts &&
+           missing_range(&st, opts_.from, progress_.target_to).has_value();
+  });
+  progress_.idle = in_flight_.empty() && tasks.empty() && !retry_pending;
+  return tasks;
+}
+
+void manager_core::expire_overdue(
+    const std::unordered_map<std::string, const symbol_status*>& by_symbol, std::int64_t now_ms) {
+  std::vector<std::string> still;
+  for (const auto& symbol : in_flight_symbols_) {
+    auto it = by_symbol.find(symbol);
+    const symbol_status* st = it == by_symbol.end() ? nullptr : it->second;
+    if (st != nullptr && st->status == "planned" && in_flight_.count(st->task_id) &&
+        st->started_at_ms > 0 && now_ms - st->started_at_ms > opts_.task_deadline_ms) {
+      // No longer in flight: plan_tasks plans it again (cover_orphans keeps its range).
+      in_flight_.erase(st->task_id);
+      ++progress_.expired;
+      log::warn("manager", "task_deadline_passed",
+                {{"symbol", symbol},
+                 {"task_id", st->task_id},
+                 {"started_s_ago", (now_ms - st->started_at_ms) / 1000}});
+      continue;
+    }
+    still.push_back(symbol);
+  }
+  in_flight_symbols_.swap(still);
+}
+
+void manager_core::cover_orphans(
+    const plan_input& in, const std::unordered_map<std::string, const symbol_status*>& by_symbol,
+    std::vector<fetch_task>& tasks) const {
+  for (const auto& symbol : in.universe) {
+    auto it = by_symbol.find(symbol);
+    if (it == by_symbol.end()) continue;
+    const symbol_status& st = *it->second;
+    if (st.status != "planned" || in.in_flight.count(st.task_id) || st.planned_from == 0 ||
+        st.planned_from > st.planned_to)
+      continue;
+    auto t = std::find_if(tasks.begin(), tasks.end(),
+                          [&](const fetch_task& x) { return x.symbol == symbol; });
+    if (t == tasks.end()) {
+      tasks.emplace_back();
+      t = std::prev(tasks.end());
+      t->symbol = symbol;
+      t->from = st.planned_from;
+      t->to = st.planned_to;
+    }
+    t->from = std::min(t->from, st.planned_from);
+    t->to = std::max(t->to, st.planned_to);
+    t->task_id = symbol + ":" + format_date(t->from) + ":" + format_date(t->to) + ":" + in.epoch;
+  }
+}
+
+std::vector<backfill_settlement>
+manager_core::plan_backfills(const std::vector<std::string>& universe,
+                             const std::set<std::string>& busy,
+                             const std::set<std::string>& excluded,
+                             std::vector<fetch_task>& tasks) {
+  std::vector<backfill_settlement> settled;
+  for (const auto& req : store_.pending_backfills()) {
     const auto& symbols = req.symbols.empty() ? universe : req.symbols;
+    std::vector<std::string> remaining;
+    std::size_t planned = 0;
     for (const auto& s : symbols) {
-      if (busy.count(s) || excluded.count(s) || std::any_of(tasks.begin(), tasks.end(),
-                                       [&](const fetch_task& t) { return t.symbol == s; }))
+      // A symbol with a task in flight, or one planned in this pass, keeps its part of the
+      // request pending: it is planned by a later pass, once the symbol is free.
+      if (excluded.count(s)) continue; // dropped by an operator: never planned
+      if (busy.count(s) || std::any_of(tasks.begin(), tasks.end(),
+                                       [&](const fetch_task& t) { return t.symbol == s; })) {
+        remaining.push_back(s);
         continue;
+      }
       fetch_task t;
       t.symbol = s;
       t.from = req.from;
@@ -112,27 +198,23 @@ std::vector<fetch_task> manager_core::tick(std::chrono::system_clock::time_point
       t.task_id =
           s + ":" + format_date(t.from) + ":" + format_date(t.to) + ":b" + std::to_string(req.id);
       tasks.push_back(std::move(t));
+      ++planned;
     }
+    if (planned == 0 && !remaining.empty()) {
+      if (waiting_backfills_.insert(req.id).second)
+        log::info("manager", "backfill_waiting", {{"id", req.id}, {"symbols", remaining.size()}});
+      continue;
+    }
+    waiting_backfills_.erase(req.id);
+    settled.push_back({req.id, remaining.empty(), remaining});
     log::info("manager", "backfill",
               {{"id", req.id},
-               {"symbols", req.symbols.empty() ? universe.size() : req.symbols.size()},
+               {"planned", planned},
+               {"waiting", remaining.size()},
                {"from", format_date(req.from)},
                {"to", format_date(req.to)}});
   }
-
-  if (!tasks.empty()) {
-    store_.mark_planned(tasks);
-    for (const auto& t : tasks) {
-      in_flight_.insert(t.task_id);
-      in_flight_symbols_.push_back(t.symbol);
-    }
-    progress_.planned += tasks.size();
-    log::info("manager", "planned",
-              {{"tasks", tasks.size()}, {"to", format_date(progress_.target_to)}});
-  }
-  progress_.in_flight = in_flight_.size();
-  progress_.idle = in_flight_.empty() && tasks.empty();
-  return tasks;
+  return settled;
 }
 
 void manager_core::forget(const std::vector<fetch_task>& tasks) {

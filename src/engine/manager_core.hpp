@@ -8,6 +8,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/plan_store.hpp"
@@ -22,6 +23,10 @@ struct manager_options {
   std::string timezone = "America/New_York";
   int schedule_minutes = 17 * 60 + 30; // daily run, local time in `timezone`
   planner_options planning;
+  /// A task an agent started longer ago than this without completing is planned again (its
+  /// batches were dead-lettered, its completion lost, ...). Counted from the agent's start
+  /// (symbol_state.started_at), never from planning: waiting in the task topic does not count.
+  std::int64_t task_deadline_ms = 30 * 60 * 1000;
 };
 
 struct manager_progress {
@@ -30,8 +35,9 @@ struct manager_progress {
   std::uint64_t done = 0;
   std::uint64_t failed = 0;
   std::uint64_t in_flight = 0;
+  std::uint64_t expired = 0; // tasks planned again because they passed their deadline
   bool leader = false;
-  bool idle = false; // leader, nothing in flight, nothing left to plan
+  bool idle = false; // leader, nothing in flight, nothing left to plan (now or after a backoff)
   day_t target_to = 0;
 };
 
@@ -59,6 +65,23 @@ public:
 
 private:
   void update_target(std::chrono::system_clock::time_point now);
+  /// Takes tasks started by an agent more than task_deadline_ms ago out of flight (they are
+  /// planned again in the same pass).
+  void expire_overdue(const std::unordered_map<std::string, const symbol_status*>& by_symbol,
+                      std::int64_t now_ms);
+  /// A free symbol whose planned task is not in flight here (left by an earlier term, or past its
+  /// deadline) is planned again over at least its recorded range: a backfill planned just before
+  /// a crash keeps its range instead of shrinking to what symbol_state says is missing.
+  void cover_orphans(const plan_input& in,
+                     const std::unordered_map<std::string, const symbol_status*>& by_symbol,
+                     std::vector<fetch_task>& tasks) const;
+  /// Adds the tasks of pending backfill requests to `tasks`. A request's symbol that is busy (in
+  /// flight, or already planned in this pass) stays pending in the request, an excluded one is left out; the returned
+  /// settlements are committed with the tasks (plan_store::mark_planned).
+  std::vector<backfill_settlement> plan_backfills(const std::vector<std::string>& universe,
+                                                  const std::set<std::string>& busy,
+                                                  const std::set<std::string>& excluded,
+                                                  std::vector<fetch_task>& tasks);
 
   plan_store& store_;
   universe_fn universe_;
@@ -68,6 +91,7 @@ private:
   std::chrono::system_clock::time_point next_run_{};
   std::chrono::system_clock::time_point target_set_{};
   universe_summary summary_;
+  std::set<std::int64_t> waiting_backfills_; // requests logged as waiting for a busy symbol
   std::uint64_t term_ = 0;
   bool leader_ = false;
   manager_progress progress_;

@@ -19,6 +19,13 @@ struct backfill_request {
   day_t to = 0;
 };
 
+/// What one planning pass did with a pending backfill request.
+struct backfill_settlement {
+  std::int64_t id = 0;
+  bool taken = false;                 // every symbol planned: the request is done
+  std::vector<std::string> remaining; // else: the symbols still to plan (request stays pending)
+};
+
 /// PostgreSQL in production. Called from the manager's thread only.
 class plan_store {
 public:
@@ -34,11 +41,15 @@ public:
   /// symbol_state rows of `symbols` (absent symbols have no row).
   virtual std::vector<symbol_status> load(const std::vector<std::string>& symbols) = 0;
 
-  /// Records tasks as planned (status planned, task id, range), before they are dispatched.
-  virtual void mark_planned(const std::vector<fetch_task>& tasks) = 0;
+  /// Records tasks as planned (status planned, task id, range), before they are dispatched, and
+  /// settles the backfill requests they cover, atomically: a request is never settled without
+  /// its tasks being planned (a crash in between leaves everything as it was).
+  virtual void mark_planned(const std::vector<fetch_task>& tasks,
+                            const std::vector<backfill_settlement>& backfills) = 0;
 
-  /// Pending backfill requests, marked taken (each is returned once).
-  virtual std::vector<backfill_request> take_backfills() = 0;
+  /// Backfill requests not yet settled as taken, ascending by id. Reading changes nothing: a
+  /// request is returned again until mark_planned settles it.
+  virtual std::vector<backfill_request> pending_backfills() = 0;
 
   /// Symbols an operator excluded (`finstream symbols drop`): left out of the universe and of
   /// backfills, whatever the universe file says. Read at every tick.

@@ -24,6 +24,7 @@ struct symbol_status {
   int attempts = 0;       // consecutive failed attempts of the current range
   bool permanent = false; // the last failure was permanent
   std::int64_t updated_at_ms = 0;
+  std::int64_t started_at_ms = 0; // when an agent started the outstanding task; 0 = not started
 };
 
 struct planner_options {

@@ -101,7 +101,8 @@ void symbol_processor::process(const bar_batch& batch, pending_output& out) {
   if (!batch.error.empty()) {
     ++stats_.failed_tasks;
     out.outcomes.push_back(
-        {batch.symbol, batch.task_id, batch.from, batch.to, false, batch.permanent, batch.error});
+        {batch.symbol, batch.task_id, batch.from, batch.to, false, batch.permanent, batch.error,
+         batch.throttled});
     return;
   }
   stats_.bars_in += batch.bars.size();

@@ -55,6 +55,7 @@ struct task_outcome {
   bool ok = true;
   bool permanent = false; // failure that retrying will not fix (unknown symbol, bad range)
   std::string error;
+  bool throttled = false; // failure from throttling: not counted against the retry budget
 };
 
 /// Output accumulated between two commits. Everything in it must be committed in one transaction.

@@ -25,6 +25,7 @@ std::vector<bar_batch> make_batches(const fetch_task& task, fetch_result result,
     b.complete_through = task.from - 1;
     b.error = err->reason.empty() ? to_string(err->kind) : err->reason;
     b.permanent = is_permanent(err->kind);
+    b.throttled = err->kind == fetch_error_kind::throttled;
     out.push_back(std::move(b));
     return out;
   }

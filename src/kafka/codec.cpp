@@ -278,7 +278,9 @@ void encode(const bar_batch& b, std::string& out) {
   }
   put_raw(out, "],\"error\":");
   put_string(out, b.error);
-  put_raw(out, b.permanent ? ",\"permanent\":true}" : ",\"permanent\":false}");
+  put_raw(out, b.permanent ? ",\"permanent\":true" : ",\"permanent\":false");
+  // Only when set: readers of the first v1 documents (without the field) stay compatible.
+  put_raw(out, b.throttled ? ",\"throttled\":true}" : "}");
 }
 
 decoded<fetch_task> decode_fetch_task(std::string_view json) {
@@ -361,6 +363,7 @@ decoded<bar_batch> decode_bar_batch(std::string_view json) {
     }
     b.error = std::string{as_string(field(obj, "error"), top("error"))};
     b.permanent = as_bool(field(obj, "permanent"), top("permanent"));
+    if (element t; !obj["throttled"].get(t)) b.throttled = as_bool(t, top("throttled"));
     if (!b.error.empty() && (!b.bars.empty() || !b.last))
       fail("a failed fetch (non-empty 'error') must carry no bars and be the last chunk");
     return b;

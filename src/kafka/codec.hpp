@@ -10,7 +10,8 @@
 //    "bars":[["2020-01-02",open,high,low,close,adj_close,volume],...],
 //    "splits":[["2020-08-31",numerator,denominator],...],
 //    "dividends":[["2020-08-07",amount],...],
-//    "error":"","permanent":false}
+//    "error":"","permanent":false}     (+ ,"throttled":true on a throttled failure; absent =
+//                                       false)
 // Doubles are written as the shortest decimal that reads back to the same bits, so a decoded
 // bar is bit-identical to the encoded one. Dates are "YYYY-MM-DD".
 //

@@ -21,15 +21,12 @@ std::int64_t request_backfill(connection& c, const std::vector<std::string>& sym
   return r.int64(0, 0);
 }
 
-std::vector<backfill_request> take_backfill_requests(connection& c) {
+std::vector<backfill_request> pending_backfill_requests(connection& c) {
   // Valid symbols hold no comma, so array_to_string/split is an exact round trip.
   auto r = c.with_retry([](connection& conn) {
-    return conn.exec(
-        "UPDATE backfill_requests AS b SET taken_at = now()\n"
-        "WHERE b.id IN (SELECT id FROM backfill_requests WHERE taken_at IS NULL\n"
-        "               ORDER BY id FOR UPDATE SKIP LOCKED)\n"
-        "RETURNING b.id, array_to_string(b.symbols, ','), b.from_date - DATE '1970-01-01',\n"
-        "  b.to_date - DATE '1970-01-01'");
+    return conn.exec("SELECT id, array_to_string(symbols, ','), from_date - DATE '1970-01-01',\n"
+                     "  to_date - DATE '1970-01-01'\n"
+                     "FROM backfill_requests WHERE taken_at IS NULL ORDER BY id");
   });
   std::vector<backfill_request> out;
   for (int i = 0; i < r.rows(); ++i) {
@@ -45,9 +42,27 @@ std::vector<backfill_request> take_backfill_requests(connection& c) {
     q.to = static_cast<day_t>(r.int64(i, 3));
     out.push_back(std::move(q));
   }
-  std::sort(out.begin(), out.end(),
-            [](const backfill_request& a, const backfill_request& b) { return a.id < b.id; });
   return out;
+}
+
+std::size_t mark_planned_settling(connection& c, const std::vector<planned_task>& tasks,
+                                  const std::vector<backfill_settlement>& settlements) {
+  for (const auto& s : settlements)
+    for (const auto& sym : s.remaining)
+      require_valid_symbol(sym, "pg");
+  return c.with_retry([&](connection& conn) {
+    transaction tx(conn);
+    for (const auto& s : settlements) {
+      if (s.taken)
+        conn.query("UPDATE backfill_requests SET taken_at = now() WHERE id = $1", s.id);
+      else
+        conn.query("UPDATE backfill_requests SET symbols = $2::text[] WHERE id = $1", s.id,
+                   array_of(s.remaining));
+    }
+    auto n = mark_planned_once(conn, tasks); // throws (rolling the settlements back) when invalid
+    tx.commit();
+    return n;
+  });
 }
 
 } // namespace finstream::pg

@@ -1,5 +1,6 @@
 // Backfill requests: `finstream backfill` records "(re)fetch [from, to] for these symbols" in
-// table backfill_requests; the leading manager takes each pending request once and plans it.
+// table backfill_requests; the leading manager plans each pending request, and marks it taken in
+// the transaction that records its tasks as planned (a crash in between leaves it pending).
 #pragma once
 
 #include <cstdint>
@@ -8,6 +9,7 @@
 
 #include "core/date.hpp"
 #include "pg/connection.hpp"
+#include "pg/manager_store.hpp"
 
 namespace finstream::pg {
 
@@ -23,9 +25,21 @@ struct backfill_request {
 std::int64_t request_backfill(connection& c, const std::vector<std::string>& symbols, day_t from,
                               day_t to);
 
-/// The pending requests, ascending by id, marked taken in the same statement: each request is
-/// returned once, to one caller (concurrent callers skip each other's rows). At most once: if the
-/// connection drops after the statement committed, those requests are not returned again.
-std::vector<backfill_request> take_backfill_requests(connection& c);
+/// The pending requests (not taken yet), ascending by id. Reads only: a request stays pending
+/// until mark_planned_settling settles it.
+std::vector<backfill_request> pending_backfill_requests(connection& c);
+
+/// What planning did with one pending request.
+struct backfill_settlement {
+  std::int64_t id = 0;
+  bool taken = false;                 // all its symbols are planned: the request is done
+  std::vector<std::string> remaining; // else: the symbols still to plan (the request stays pending)
+};
+
+/// Records `tasks` as planned (as mark_planned) and applies `settlements` in ONE transaction,
+/// retried whole after a lost connection: either the tasks are planned and the requests they cover
+/// are settled, or nothing changed. Symbols are validated before any SQL. Returns the rows planned.
+std::size_t mark_planned_settling(connection& c, const std::vector<planned_task>& tasks,
+                                  const std::vector<backfill_settlement>& settlements);
 
 } // namespace finstream::pg

@@ -39,6 +39,7 @@ struct task_completion {
   task_status status = task_status::done;
   std::string error;
   bool permanent = false;
+  bool throttled = false; // failed by throttling: attempts is not increased (the symbol waits)
 };
 
 /// Compare-and-set of a processor's Kafka position: commits only if the partition is still owned

@@ -28,7 +28,8 @@ std::vector<symbol_state_row> read_symbol_states(connection& c,
         "SELECT symbol, first_date - DATE '1970-01-01', last_date - DATE '1970-01-01', status, "
         "planned_from - DATE '1970-01-01',\n"
         "  planned_to - DATE '1970-01-01', task_id, last_error, permanent, attempts,\n"
-        "  floor(extract(epoch FROM updated_at))::bigint\n"
+        "  floor(extract(epoch FROM updated_at))::bigint,\n"
+        "  floor(extract(epoch FROM started_at) * 1000)::bigint\n"
         "FROM symbol_state WHERE symbol = ANY($1::text[]) ORDER BY symbol",
         arr);
   });
@@ -47,12 +48,13 @@ std::vector<symbol_state_row> read_symbol_states(connection& c,
     s.permanent = r.text(i, 8) == "t";
     s.attempts = static_cast<std::int32_t>(r.int64(i, 9));
     s.updated_at = r.int64(i, 10);
+    if (!r.is_null(i, 11)) s.started_at_ms = r.int64(i, 11);
     out.push_back(std::move(s));
   }
   return out;
 }
 
-std::size_t mark_planned(connection& c, const std::vector<planned_task>& tasks) {
+std::size_t mark_planned_once(connection& c, const std::vector<planned_task>& tasks) {
   std::set<std::string> seen;
   std::vector<param> sym, task, from, to;
   for (const auto& t : tasks) {
@@ -68,8 +70,7 @@ std::size_t mark_planned(connection& c, const std::vector<planned_task>& tasks) 
   if (tasks.empty()) return 0;
   const auto a = array_literal(sym), b = array_literal(task), f = array_literal(from),
              e = array_literal(to);
-  auto r = c.with_retry([&](connection& conn) {
-    return conn.query(
+  auto r = c.query(
         "INSERT INTO symbol_state AS s (symbol, status, task_id, planned_from, planned_to,\n"
         "  updated_at)\n"
         "SELECT u.symbol, 'planned', u.task_id, u.planned_from, u.planned_to, now()\n"
@@ -77,10 +78,23 @@ std::size_t mark_planned(connection& c, const std::vector<planned_task>& tasks) 
         "  AS u(symbol, task_id, planned_from, planned_to)\n"
         "ON CONFLICT (symbol) DO UPDATE SET status = 'planned', task_id = EXCLUDED.task_id,\n"
         "  planned_from = EXCLUDED.planned_from, planned_to = EXCLUDED.planned_to,\n"
-        "  permanent = false, updated_at = now()",
+        "  permanent = false, started_at = NULL, updated_at = now()",
         a, b, f, e);
-  });
   return static_cast<std::size_t>(r.affected());
+}
+
+std::size_t mark_planned(connection& c, const std::vector<planned_task>& tasks) {
+  return c.with_retry([&](connection& conn) { return mark_planned_once(conn, tasks); });
+}
+
+bool record_task_start(connection& c, const std::string& symbol, const std::string& task_id) {
+  require_valid_symbol(symbol, "pg");
+  auto r = c.with_retry([&](connection& conn) {
+    return conn.query("UPDATE symbol_state SET started_at = now()\n"
+                      "WHERE symbol = $1 AND task_id = $2 AND status = 'planned'",
+                      symbol, task_id);
+  });
+  return r.affected() == 1;
 }
 
 } // namespace finstream::pg

@@ -28,6 +28,8 @@ struct symbol_state_row {
   bool permanent = false; // the last failure is permanent: do not retry
   std::int32_t attempts = 0;
   std::int64_t updated_at = 0; // seconds since the epoch (UTC)
+  std::int64_t started_at_ms = 0; // when an agent started the outstanding task (ms since the
+                                  // epoch, server clock); 0 = not started
 };
 
 /// The stored rows of `symbols` (symbols without a row are absent: never planned), ascending by
@@ -45,7 +47,15 @@ struct planned_task {
 
 /// Records `tasks` as the outstanding task of their symbols (status planned, task_id, range),
 /// creating rows as needed, in one statement: all or none. last_date, attempts and last_error
-/// are kept. A symbol may appear once. Returns the number of rows written.
+/// are kept; started_at is cleared. A symbol may appear once. Returns the number of rows written.
 std::size_t mark_planned(connection& c, const std::vector<planned_task>& tasks);
+
+/// An agent starts `task_id` of `symbol`: records the time (server clock) while that task is the
+/// symbol's outstanding one. Idempotent (a redelivered task restarts the clock). Returns false
+/// when the task is no longer outstanding (completed, or planned again).
+bool record_task_start(connection& c, const std::string& symbol, const std::string& task_id);
+
+/// mark_planned as one attempt, without retry: for a caller's transaction (which it retries whole).
+std::size_t mark_planned_once(connection& c, const std::vector<planned_task>& tasks);
 
 } // namespace finstream::pg

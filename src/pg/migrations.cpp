@@ -108,6 +108,24 @@ std::vector<migration> build() {
            "  purged_at timestamptz\n"
            ")",
        }});
+  all.push_back({4,
+                 "task start times",
+                 {
+                     // started_at: when an agent started the outstanding task (NULL: not yet, e.g.
+                     // still waiting in the task topic). Reset by every planning.
+                     "ALTER TABLE symbol_state ADD COLUMN started_at timestamptz",
+                 }});
+  all.push_back({5,
+                 "deployment-wide rate limits",
+                 {
+                     // One token bucket per name (e.g. "yahoo:query2.finance.yahoo.com"): tokens at
+                     // updated_at (server clock); negative = reservations waiting for their turn.
+                     "CREATE TABLE rate_limits (\n"
+                     "  name text PRIMARY KEY,\n"
+                     "  tokens double precision NOT NULL,\n"
+                     "  updated_at timestamptz NOT NULL\n"
+                     ")",
+                 }});
   return all;
 }
 

@@ -11,6 +11,8 @@
 //                          algorithm version
 //   latest_indicators      view: the newest technical_indicators row of each symbol
 //   backfill_requests      (v2) ranges to (re)fetch, recorded by `finstream backfill`
+//                          (v3: symbol_state.started_at, when an agent started the task)
+//   rate_limits            (v4) token buckets shared by every process of a deployment
 //   schema_migrations      applied versions
 // Objects are created unqualified, i.e. in the first schema of the session's search_path.
 #pragma once

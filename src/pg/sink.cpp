@@ -94,10 +94,11 @@ const std::string completions_sql =
     "   permanent, attempts, updated_at)\n"
     "SELECT u.symbol, CASE WHEN u.status = 'done' THEN u.first_date END,\n"
     "  CASE WHEN u.status = 'done' THEN u.last_date END, u.status, u.task_id, u.first_date,\n"
-    "  u.last_date, u.error, u.permanent, CASE WHEN u.status = 'failed' THEN 1 ELSE 0 END, now()\n"
+    "  u.last_date, u.error, u.permanent,\n"
+    "  CASE WHEN u.status = 'failed' AND NOT u.throttled THEN 1 ELSE 0 END, now()\n"
     "FROM unnest($1::text[], $2::text[], $3::date[], $4::date[], $5::text[], $6::text[],\n"
-    "            $7::boolean[])\n"
-    "  AS u(symbol, task_id, first_date, last_date, status, error, permanent)\n"
+    "            $7::boolean[], $8::boolean[])\n"
+    "  AS u(symbol, task_id, first_date, last_date, status, error, permanent, throttled)\n"
     "WHERE " + not_purged("u.symbol") + "\n"
     "ON CONFLICT (symbol) DO UPDATE SET\n"
     "  first_date = CASE WHEN EXCLUDED.status = 'done'\n"
@@ -115,7 +116,8 @@ const std::string completions_sql =
     "    THEN EXCLUDED.permanent ELSE s.permanent END,\n"
     "  attempts = CASE WHEN NOT (s.status = 'planned'\n"
     "                            AND s.task_id IS NOT DISTINCT FROM EXCLUDED.task_id)\n"
-    "    THEN s.attempts WHEN EXCLUDED.status = 'done' THEN 0 ELSE s.attempts + 1 END,\n"
+    "    THEN s.attempts WHEN EXCLUDED.status = 'done' THEN 0\n"
+    "    ELSE s.attempts + EXCLUDED.attempts END,\n"
     "  updated_at = now()\n"
     "WHERE (s.status = 'planned' AND s.task_id IS NOT DISTINCT FROM EXCLUDED.task_id)\n"
     "   OR (EXCLUDED.status = 'done' AND (s.last_date IS NULL OR s.last_date < EXCLUDED.last_date\n"
@@ -280,7 +282,7 @@ write_result sink::attempt(const batch& b, const std::string& rows_copy) {
       rounds[r].push_back(&c);
     }
     for (const auto& round : rounds) {
-      std::vector<param> sym, task, first, date, status, error, permanent;
+      std::vector<param> sym, task, first, date, status, error, permanent, throttled;
       for (const auto* c : round) {
         const bool done = c->status == task_status::done;
         sym.push_back(c->symbol);
@@ -290,10 +292,11 @@ write_result sink::attempt(const batch& b, const std::string& rows_copy) {
         status.push_back(std::string{done ? "done" : "failed"});
         error.push_back(done || c->error.empty() ? param{} : param{c->error});
         permanent.push_back(std::string{!done && c->permanent ? "t" : "f"});
+        throttled.push_back(std::string{!done && c->throttled ? "t" : "f"});
       }
       conn_.query(completions_sql, array_literal(sym), array_literal(task), array_literal(first),
                   array_literal(date), array_literal(status), array_literal(error),
-                  array_literal(permanent));
+                  array_literal(permanent), array_literal(throttled));
     }
   }
 

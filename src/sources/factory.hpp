@@ -41,7 +41,11 @@ struct yahoo_options {
   /// Per-host token bucket shared by every instance of the factory.
   double rate_per_second = 1.0;
   double burst = 1.0;
-  /// Per-host circuit breaker over 429/403 answers (see limits.hpp).
+  /// Deployment-wide rate limit (e.g. a token bucket in PostgreSQL), one per source instance;
+  /// empty = only the per-process bucket above. When set, every request takes its token there
+  /// (at rate_per_second for the whole deployment); when it fails, from the per-process bucket.
+  std::function<std::unique_ptr<shared_rate>()> make_shared_rate;
+  /// Per-host circuit breaker over 429 answers (see limits.hpp).
   circuit_breaker::settings breaker{};
   /// Largest accepted body (a 60-year daily history is ~4 MB).
   std::size_t max_body_bytes = 64u << 20;

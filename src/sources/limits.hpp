@@ -39,7 +39,17 @@ private:
   steady_clock::time_point last_;
 };
 
-/// Circuit breaker over "the host throttles us" signals (HTTP 429, 403). Thread-safe.
+/// A rate limit shared beyond this process (every agent of a deployment). One instance per
+/// source (used by one thread at a time). reserve() takes one token and returns the wait before
+/// the caller may send; it throws when the shared state is unreachable (the caller then falls
+/// back to its process's token bucket).
+class shared_rate {
+public:
+  virtual ~shared_rate() = default;
+  virtual steady_clock::duration reserve() = 0;
+};
+
+/// Circuit breaker over "the host throttles us" signals (HTTP 429). Thread-safe.
 ///  - closed: requests flow; `threshold` consecutive throttles (any thread) open it;
 ///  - open: no request for `open_for`; callers fail fast with the remaining time;
 ///  - half-open (after open_for): exactly one probe request is let through; success closes the

@@ -31,6 +31,8 @@ const char* to_string(fetch_error_kind kind) {
     return "garbled";
   case fetch_error_kind::network:
     return "network";
+  case fetch_error_kind::forbidden:
+    return "forbidden";
   }
   return "unknown";
 }

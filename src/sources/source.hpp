@@ -15,11 +15,12 @@ namespace finstream {
 enum class fetch_error_kind {
   not_found,    // permanent: unknown or delisted symbol (Yahoo 404)
   bad_request,  // permanent: invalid symbol or range (Yahoo 422, 400)
-  throttled,    // transient: 429 / circuit breaker open
+  throttled,    // transient: 429 / circuit breaker open (delays the symbol, uses no retry budget)
   server_error, // transient: 5xx, HTML outage page
   timeout,      // transient: connect or read timeout
   garbled,      // transient: truncated or invalid body
   network,      // transient: connection refused/reset, TLS failure, DNS
+  forbidden,    // transient: 401/403 (refused, not throttled: counts against the retry budget)
 };
 
 /// Every kind, e.g. to register a series per kind at 0 before the first failure.

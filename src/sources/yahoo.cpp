@@ -271,9 +271,27 @@ struct yahoo_source::impl {
   bool open = false;
   int connections = 0;
   std::mt19937_64 rng{std::random_device{}()};
+  std::unique_ptr<shared_rate> deployment_rate; // null: the per-process bucket only
 
   explicit impl(std::shared_ptr<yahoo_shared> s)
-      : sh(std::move(s)) {}
+      : sh(std::move(s)) {
+    if (sh->opt.make_shared_rate) deployment_rate = sh->opt.make_shared_rate();
+  }
+
+  /// Waits for this request's token: the deployment's bucket, else (or when it is unreachable)
+  /// the process's.
+  void acquire_token() {
+    if (deployment_rate) {
+      try {
+        auto wait = deployment_rate->reserve();
+        if (wait > steady_clock::duration::zero()) std::this_thread::sleep_for(wait);
+        return;
+      } catch (const std::exception& e) {
+        log::warn("source", "shared_rate_unavailable", {{"reason", e.what()}});
+      }
+    }
+    sh->limits->bucket.acquire();
+  }
 
   beast::tcp_stream& lowest() { return secure ? beast::get_lowest_layer(*secure) : *plain; }
 
@@ -510,8 +528,8 @@ verdict classify(const exchange& x, const std::string& symbol, std::int64_t now_
     }
   }
   if (s == 429 || s == 401 || s == 403) {
-    v.throttle_signal = true;
-    return fail(fetch_error_kind::throttled,
+    v.throttle_signal = s == 429;
+    return fail(s == 429 ? fetch_error_kind::throttled : fetch_error_kind::forbidden,
                 status + " (" + ct +
                     "): " + (yahoo_error ? from_yahoo(*yahoo_error) : printable_snippet(x.body)),
                 true);
@@ -615,7 +633,7 @@ fetch_result yahoo_source::fetch(const std::string& symbol, day_t from, day_t to
                              (last.reason.empty() ? "" : " (last: " + last.reason + ")"),
                          last.http_status, attempts};
     }
-    sh.limits->bucket.acquire();
+    m.acquire_token();
     ++attempts;
     const auto started = steady_clock::now();
     exchange x = m.request(target);
@@ -627,7 +645,8 @@ fetch_result yahoo_source::fetch(const std::string& symbol, day_t from, day_t to
     verdict v = classify(x, symbol, now_epoch());
     if (v.throttle_signal)
       breaker.on_throttled(steady_clock::now());
-    else if (x.kind == exchange::outcome::response && x.status < 500)
+    else if (x.kind == exchange::outcome::response && x.status < 500 && x.status != 401 &&
+             x.status != 403)
       breaker.on_success();
     else
       breaker.on_neutral();

@@ -62,7 +62,9 @@ std::shared_ptr<host_limits> limits_of(const yahoo_shared& shared);
 ///  - 400 / 422 / other 4xx, or chart.error "Bad Request"/"Unprocessable Entity" → bad_request, no
 ///    retry.
 ///  - 404 without Yahoo's JSON (wrong base URL, proxy) and 3xx → server_error, no retry.
-///  - 429, 401, 403 → throttled: retried (Retry-After honoured); feeds the circuit breaker.
+///  - 429 → throttled: retried (Retry-After honoured); feeds the circuit breaker.
+///  - 401, 403 → forbidden: retried (Retry-After honoured); not throttling (the breaker ignores
+///    it, and the manager counts it against the symbol's retry budget).
 ///  - 5xx, an HTML page (any status) → server_error, retried (Retry-After honoured).
 ///  - connect/read timeout → timeout; truncated transfer, invalid or unexpected JSON → garbled;
 ///    refused/reset/DNS → network: all retried.

@@ -123,3 +123,80 @@ TEST_CASE("backfill: a request against a running deployment extends history and 
   long_csvs.insert(short_csvs.begin(), short_csvs.end());
   require_table_equals_indicators(db, long_csvs, dir);
 }
+
+TEST_CASE("backfill: a request for a symbol in flight, and one read by a leader SIGKILLed before "
+          "it planned it, both end up stored exactly",
+          "[e2e][backfill]") {
+  test_database db{"e2e_backfill_busy"};
+  kafka_names k{"bfbusy"};
+  scratch_area area{"backfill_busy"};
+  auto dir = area.path();
+  auto symbols = synthetic_symbols(4);
+  const std::string from = "2019-01-01", to = "2020-12-31";
+  std::vector<std::string> fast{"--manager-poll-ms", "200"};
+  auto request = [&](const std::string& symbol, const std::string& since, const std::string& log) {
+    auto [code, out] = run_to_end(
+        {"backfill", "--pg", db.dsn(), "--from", since, "--to", to, "--symbols", symbol},
+        dir + "/" + log);
+    INFO(out);
+    REQUIRE(code == 0);
+  };
+  auto backfilled = [&](const std::string& symbol, const std::string& since) {
+    return db.scalar("SELECT count(*) FROM symbol_state WHERE symbol = '" + symbol +
+                     "' AND status = 'done' AND first_date = '" + since + "'") == 1;
+  };
+  // No agent yet: the daily tasks stay in flight, waiting in the task topic.
+  auto core = std::make_unique<process>(
+      run_args("manager=1,agent=0,processor=1", db, k, symbols, from, to, fast),
+      dir + "/core.log");
+  REQUIRE(wait_until(
+      [&] {
+        return db.scalar("SELECT count(*) FROM symbol_state WHERE status = 'planned'") == 4;
+      },
+      60s));
+  // 1. A backfill of S001 while its daily task is in flight; the leader sees it (and logs it).
+  request("S001", "2017-01-01", "backfill1.log");
+  REQUIRE(wait_until([&] { return core->log().find("event=backfill") != std::string::npos; }, 30s));
+  process agent{run_args("manager=0,agent=1,processor=0", db, k, symbols, from, to),
+                dir + "/agent.log"};
+  {
+    INFO(core->log());
+    REQUIRE(wait_until([&] { return done_symbols(db) == 4 && backfilled("S001", "2017-01-01"); },
+                       90s));
+  }
+  // 2. A backfill of S002 that the leader reads and then cannot plan: symbol_state is locked, so
+  // the planning transaction waits; the leader is SIGKILLed there.
+  {
+    auto blocker = db.connect();
+    blocker.exec("BEGIN");
+    blocker.exec("LOCK TABLE symbol_state IN EXCLUSIVE MODE"); // reads pass, writes wait
+    request("S002", "2018-01-01", "backfill2.log");
+    REQUIRE(wait_until(
+        [&] {
+          return db.scalar("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                           "WHERE c.relname = 'symbol_state' AND NOT l.granted AND l.database = "
+                           "(SELECT oid FROM pg_database WHERE datname = current_database())") > 0;
+        },
+        30s));
+    core->signal(SIGKILL);
+    REQUIRE(core->wait(10s));
+    blocker.exec("ROLLBACK");
+  }
+  process again{run_args("manager=1,agent=0,processor=1", db, k, symbols, from, to, fast),
+                dir + "/again.log"};
+  {
+    INFO(again.log());
+    REQUIRE(wait_until([&] { return done_symbols(db) == 4 && backfilled("S002", "2018-01-01"); },
+                       90s));
+  }
+  again.signal(SIGTERM);
+  agent.signal(SIGTERM);
+  CHECK(again.wait(15s) == 0);
+  CHECK(agent.wait(15s) == 0);
+  auto csvs = fetch_csvs({"S001"}, "2017-01-01", to, "synthetic", dir);
+  auto s002 = fetch_csvs({"S002"}, "2018-01-01", to, "synthetic", dir);
+  auto others = fetch_csvs({"S000", "S003"}, from, to, "synthetic", dir);
+  csvs.insert(s002.begin(), s002.end());
+  csvs.insert(others.begin(), others.end());
+  require_table_equals_indicators(db, csvs, dir);
+}

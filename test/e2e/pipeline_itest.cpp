@@ -36,9 +36,6 @@ TEST_CASE("run: a synthetic universe through Kafka gives exactly the rows of fin
   require_table_equals_indicators(db, csvs, dir);
 }
 
-namespace {
-
-} // namespace
 
 TEST_CASE("run: recorded Yahoo responses through the replay server give the rows of finstream "
           "indicators",
@@ -47,22 +44,7 @@ TEST_CASE("run: recorded Yahoo responses through the replay server give the rows
   kafka_names k{"yahoo"};
   scratch_area area{"yahoo"};
   auto dir = area.path();
-  auto replay_bin = (std::filesystem::path{test::binary()}.parent_path() / "yahoo_replay").string();
-  process replay{{"--port", "0", "--data", test::source_dir() + "/test/data/yahoo-chart"},
-                 dir + "/replay.log",
-                 {},
-                 replay_bin};
-  std::string port;
-  REQUIRE(wait_until(
-      [&] {
-        auto text = replay.log();
-        auto nl = text.find('\n');
-        if (nl == std::string::npos) return false;
-        port = text.substr(0, nl);
-        return true;
-      },
-      10s));
-  auto url = "http://127.0.0.1:" + port;
+  auto [replay, url] = start_replay(dir);
   // The recorded year of MSFT (dividends) and NVDA (a 4:1 split), and TSLA cut to that year.
   std::vector<std::string> symbols{"MSFT", "NVDA", "TSLA"};
   // ZZZZ is unknown to Yahoo (404): marked failed for good, with the reason, and not retried.
@@ -84,8 +66,7 @@ TEST_CASE("run: recorded Yahoo responses through the replay server give the rows
     CHECK(r.str(0, 1) == "true");
     CHECK(r.str(0, 2).find("not found") != std::string::npos);
   }
-  const int replay_port = std::stoi(url.substr(url.rfind(':') + 1));
-  CHECK(http_get(replay_port, "/__replay/stats").second.find("\"ZZZZ\":1") != std::string::npos);
+  CHECK(http_get(url_port(url), "/__replay/stats").second.find("\"ZZZZ\":1") != std::string::npos);
   auto csvs = fetch_csvs(symbols, "2021-02-01", "2022-01-31", "yahoo", dir, {"--yahoo-url", url});
   require_table_equals_indicators(db, csvs, dir);
   CHECK(db.scalar("SELECT count(*) FROM technical_indicators WHERE symbol = 'NVDA'") > 200);
@@ -160,7 +141,7 @@ TEST_CASE("run: SIGTERM while an agent waits on a slow source still exits 0 with
                        yahoo),
               dir + "/first.log"};
     // Wait until the agent is inside the slow request.
-    const int replay_port = std::stoi(url.substr(url.rfind(':') + 1));
+    const int replay_port = url_port(url);
     REQUIRE(wait_until(
         [&] {
           return http_get(replay_port, "/__replay/stats").second.find("\"MSFT\":1") !=

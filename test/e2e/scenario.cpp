@@ -1,6 +1,8 @@
 // Helpers shared by the end-to-end scenarios (see scenario.hpp).
 #include "scenario.hpp"
 
+#include <catch2/catch.hpp>
+
 #include <cstdio>
 #include <filesystem>
 #include <regex>
@@ -46,15 +48,6 @@ long long done_symbols(const test_database& db) {
   return db.scalar("SELECT count(*) FROM symbol_state WHERE status = 'done'");
 }
 
-long long metric(int port, const std::string& series) {
-  auto [status, body] = http_get(port, "/metrics");
-  if (status != 200) return -1;
-  std::regex re{"(^|\n)" + series + " ([0-9.e+]+)"};
-  std::smatch m;
-  if (!std::regex_search(body, m, re)) return -1;
-  return static_cast<long long>(std::stod(m[2]));
-}
-
 std::pair<std::unique_ptr<process>, std::string> start_replay(const std::string& dir,
                                                               std::vector<std::string> extra) {
   auto replay_bin = (std::filesystem::path{test::binary()}.parent_path() / "yahoo_replay").string();
@@ -74,6 +67,19 @@ std::pair<std::unique_ptr<process>, std::string> start_replay(const std::string&
       },
       std::chrono::seconds{10}));
   return {std::move(replay), "http://127.0.0.1:" + port};
+}
+
+int url_port(const std::string& url) {
+  return std::stoi(url.substr(url.rfind(':') + 1));
+}
+
+long long metric(int port, const std::string& series) {
+  auto [status, body] = http_get(port, "/metrics");
+  if (status != 200) return -1;
+  std::regex re{"(^|\n)" + series + " ([0-9.e+]+)"};
+  std::smatch m;
+  if (!std::regex_search(body, m, re)) return -1;
+  return static_cast<long long>(std::stod(m[2]));
 }
 
 void create_topics(const kafka_names& k, int partitions) {

@@ -34,6 +34,9 @@ std::pair<std::unique_ptr<process>, std::string> start_replay(const std::string&
 /// starts, e.g. to put poison messages first in line.
 void create_topics(const kafka_names& k, int partitions = 6);
 
+/// The port of a replay base URL "http://127.0.0.1:PORT".
+int url_port(const std::string& url);
+
 /// The value of a metric series (exact name with labels) from /metrics; -1 when absent.
 long long metric(int port, const std::string& series);
 

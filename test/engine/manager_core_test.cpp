@@ -86,6 +86,73 @@ TEST_CASE("a backfill request plans its range even for complete symbols") {
   CHECK(tasks[0].to == d("2019-12-31"));
 }
 
+TEST_CASE("a backfill for a symbol in flight stays pending until the symbol is free") {
+  test::memory_plan_store store;
+  manager_core m{store, [] { return std::vector<std::string>{"AAPL", "MSFT"}; }, opts()};
+  auto now = std::chrono::system_clock::now();
+  auto daily = m.tick(now);
+  REQUIRE(daily.size() == 2);
+  store.backfills.push_back({7, {"MSFT"}, d("2019-01-01"), d("2019-12-31")});
+  CHECK(m.tick(now).empty()); // MSFT's daily task is in flight
+  REQUIRE(store.backfills.size() == 1);
+  CHECK(store.backfills[0].symbols == std::vector<std::string>{"MSFT"});
+  CHECK_FALSE(m.progress().idle);
+  for (auto& t : daily)
+    store.complete(ok(t));
+  auto tasks = m.tick(now);
+  REQUIRE(tasks.size() == 1);
+  CHECK(tasks[0].symbol == "MSFT");
+  CHECK(tasks[0].from == d("2019-01-01"));
+  CHECK(tasks[0].to == d("2019-12-31"));
+  CHECK(store.backfills.empty()); // settled with its task
+  CHECK(store.rows.at("MSFT").planned_from == d("2019-01-01"));
+}
+
+TEST_CASE("a backfill of the universe plans the free symbols and keeps the busy ones pending") {
+  test::memory_plan_store store;
+  std::vector<std::string> universe{"AAPL"};
+  manager_core m{store, [&] { return universe; }, opts()};
+  auto now = std::chrono::system_clock::now();
+  auto first = m.tick(now);
+  REQUIRE(first.size() == 1);
+  store.complete(ok(first[0]));
+  REQUIRE(m.tick(now).empty());
+  universe.push_back("MSFT"); // planned in the same pass as the request: MSFT is busy
+  store.backfills.push_back({8, {}, d("2019-01-01"), d("2019-12-31")});
+  auto tasks = m.tick(now);
+  REQUIRE(tasks.size() == 2);
+  for (const auto& t : tasks)
+    CHECK((t.symbol == "AAPL" ? t.from == d("2019-01-01") : t.from == d("2020-01-01")));
+  REQUIRE(store.backfills.size() == 1);
+  CHECK(store.backfills[0].symbols == std::vector<std::string>{"MSFT"});
+  for (auto& t : tasks)
+    store.complete(ok(t));
+  auto rest = m.tick(now);
+  REQUIRE(rest.size() == 1);
+  CHECK(rest[0].symbol == "MSFT");
+  CHECK(rest[0].from == d("2019-01-01"));
+  CHECK(store.backfills.empty());
+}
+
+TEST_CASE("a symbol left planned by an earlier leader is planned again over its recorded range") {
+  test::memory_plan_store store;
+  // The earlier leader planned a backfill [2018, 2020] of a complete symbol and died before
+  // dispatching it.
+  auto& st = store.rows["AAPL"];
+  st.symbol = "AAPL";
+  st.first_date = d("2020-01-01");
+  st.last_date = d("2020-12-31");
+  st.status = "planned";
+  st.task_id = "AAPL:2018-01-01:2020-12-31:b3";
+  st.planned_from = d("2018-01-01");
+  st.planned_to = d("2020-12-31");
+  manager_core m{store, [] { return std::vector<std::string>{"AAPL"}; }, opts()};
+  auto tasks = m.tick(std::chrono::system_clock::now());
+  REQUIRE(tasks.size() == 1);
+  CHECK(tasks[0].from == d("2018-01-01"));
+  CHECK(tasks[0].to == d("2020-12-31"));
+}
+
 TEST_CASE("failed tasks count as finished and are retried after backoff") {
   test::memory_plan_store store;
   auto o = opts();
@@ -100,6 +167,86 @@ TEST_CASE("failed tasks count as finished and are retried after backoff") {
   CHECK(m.tick(now).empty());
   CHECK(m.progress().failed == 1);
   CHECK(m.tick(now + std::chrono::milliseconds{1000}).size() == 1);
+}
+
+TEST_CASE("throttled failures delay a symbol without using up its retry budget") {
+  test::memory_plan_store store;
+  auto o = opts();
+  o.planning.retry_base_ms = 1000;
+  o.planning.max_attempts = 2;
+  manager_core m{store, [] { return std::vector<std::string>{"AAPL"}; }, o};
+  auto now = std::chrono::system_clock::now();
+  auto at = [&](std::chrono::system_clock::time_point t) {
+    store.now_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  };
+  at(now);
+  auto tasks = m.tick(now);
+  for (int i = 0; i < 10; ++i) { // far more throttled failures than max_attempts
+    REQUIRE(tasks.size() == 1);
+    store.complete({"AAPL", tasks[0].task_id, tasks[0].from, tasks[0].to, false, false,
+                    "HTTP 429", true});
+    CHECK(m.tick(now).empty()); // delayed
+    now += std::chrono::milliseconds{1000};
+    at(now);
+    tasks = m.tick(now);
+  }
+  REQUIRE(tasks.size() == 1);
+  CHECK(store.rows.at("AAPL").attempts == 0);
+  // Other failures do count: after max_attempts the range is given up.
+  for (int i = 0; i < 2; ++i) {
+    REQUIRE(tasks.size() == 1);
+    store.complete({"AAPL", tasks[0].task_id, tasks[0].from, tasks[0].to, false, false, "500"});
+    now += std::chrono::milliseconds{10'000};
+    at(now);
+    tasks = m.tick(now);
+  }
+  CHECK(tasks.empty());
+}
+
+TEST_CASE("a task started longer ago than its deadline is planned again, waiting is not started") {
+  test::memory_plan_store store;
+  auto o = opts();
+  o.task_deadline_ms = 60'000;
+  manager_core m{store, [] { return std::vector<std::string>{"AAPL", "MSFT"}; }, o};
+  auto now = std::chrono::system_clock::now();
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  REQUIRE(m.tick(now).size() == 2);
+  // An agent started AAPL; MSFT still waits in the topic.
+  store.rows.at("AAPL").started_at_ms = now_ms;
+  CHECK(m.tick(now + std::chrono::seconds{59}).empty());
+  CHECK(m.progress().expired == 0);
+  auto again = m.tick(now + std::chrono::seconds{61});
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].symbol == "AAPL");
+  CHECK(again[0].from == d("2020-01-01"));
+  CHECK(m.progress().expired == 1);
+  CHECK(m.progress().in_flight == 2);
+  // MSFT was never started: however long it waits, it stays in flight.
+  CHECK(m.tick(now + std::chrono::hours{24}).empty());
+  CHECK(m.progress().expired == 1);
+}
+
+TEST_CASE("the manager is not idle while a failed symbol waits for its retry") {
+  test::memory_plan_store store;
+  auto o = opts();
+  o.planning.retry_base_ms = 1000;
+  manager_core m{store, [] { return std::vector<std::string>{"AAPL"}; }, o};
+  auto now = std::chrono::system_clock::now();
+  store.now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  auto tasks = m.tick(now);
+  REQUIRE(tasks.size() == 1);
+  store.complete({"AAPL", tasks[0].task_id, tasks[0].from, tasks[0].to, false, false, "429", true});
+  CHECK(m.tick(now).empty());
+  CHECK_FALSE(m.progress().idle);
+  // A permanent failure is final: idle.
+  tasks = m.tick(now + std::chrono::seconds{1});
+  REQUIRE(tasks.size() == 1);
+  store.complete({"AAPL", tasks[0].task_id, tasks[0].from, tasks[0].to, false, true, "404"});
+  CHECK(m.tick(now + std::chrono::seconds{2}).empty());
+  CHECK(m.progress().idle);
 }
 
 TEST_CASE("without --to the target is the last closed day, advanced at the daily run") {

@@ -57,9 +57,13 @@ TEST_CASE("an empty result is one closing batch, a failure carries its reason an
   CHECK(failed[0].last);
   CHECK(failed[0].error == "AAPL: not found");
   CHECK(failed[0].permanent);
+  CHECK_FALSE(failed[0].throttled);
 
   err.kind = fetch_error_kind::throttled;
   CHECK_FALSE(make_batches(task(), err, 10)[0].permanent);
+  CHECK(make_batches(task(), err, 10)[0].throttled);
+  err.kind = fetch_error_kind::forbidden; // 401/403: not throttling
+  CHECK_FALSE(make_batches(task(), err, 10)[0].throttled);
 }
 
 TEST_CASE("batches carry how far the source vouched for the range") {

@@ -68,6 +68,7 @@ void require_same(const bar_batch& a, const bar_batch& b) {
   REQUIRE(a.last == b.last);
   REQUIRE(a.error == b.error);
   REQUIRE(a.permanent == b.permanent);
+  REQUIRE(a.throttled == b.throttled);
   REQUIRE(a.bars.size() == b.bars.size());
   for (std::size_t i = 0; i < a.bars.size(); ++i) {
     INFO("bar " << i);
@@ -191,6 +192,15 @@ TEST_CASE("a failed fetch round-trips with its error and permanence") {
   auto d = decode_bar_batch(encode(b));
   REQUIRE(d.ok());
   require_same(b, d.value());
+  // A throttled failure carries the flag; without it (older writers) it reads as false.
+  b.permanent = false;
+  b.throttled = true;
+  auto t = decode_bar_batch(encode(b));
+  REQUIRE(t.ok());
+  require_same(b, t.value());
+  CHECK(encode(b).find("\"throttled\":true") != std::string::npos);
+  b.throttled = false;
+  CHECK(encode(b).find("throttled") == std::string::npos);
 }
 
 TEST_CASE("readers accept any field order and ignore unknown fields") {

@@ -1,9 +1,8 @@
-// Integration tests of the backfill request queue: recorded, taken once, in order.
+// Integration tests of the backfill request queue: recorded, read until settled, settled only
+// together with the tasks that cover it.
 #include <catch2/catch.hpp>
 
-#include <set>
 #include <stdexcept>
-#include <thread>
 
 #include "pg/backfill_store.hpp"
 #include "pg/migrations.hpp"
@@ -11,7 +10,7 @@
 
 using namespace finstream;
 
-TEST_CASE("backfill requests are taken once, in order", "[pg][backfill_store]") {
+TEST_CASE("backfill requests stay pending until settled with their tasks", "[pg][backfill_store]") {
   test::scratch_db db;
   pg::connection c{db.dsn()};
   pg::migrate(c);
@@ -19,44 +18,44 @@ TEST_CASE("backfill requests are taken once, in order", "[pg][backfill_store]") 
   const auto a = pg::request_backfill(c, {"AAPL", "BRK-B", "^GSPC"}, from, to);
   const auto b = pg::request_backfill(c, {}, from + 1, to);
   CHECK(b > a);
-  auto taken = pg::take_backfill_requests(c);
-  REQUIRE(taken.size() == 2);
-  CHECK(taken[0].id == a);
-  CHECK(taken[0].symbols == std::vector<std::string>{"AAPL", "BRK-B", "^GSPC"});
-  CHECK(taken[0].from == from);
-  CHECK(taken[0].to == to);
-  CHECK(taken[1].id == b);
-  CHECK(taken[1].symbols.empty());
-  CHECK(taken[1].from == from + 1);
-  CHECK(pg::take_backfill_requests(c).empty());
+  auto pending = pg::pending_backfill_requests(c);
+  REQUIRE(pending.size() == 2);
+  CHECK(pending[0].id == a);
+  CHECK(pending[0].symbols == std::vector<std::string>{"AAPL", "BRK-B", "^GSPC"});
+  CHECK(pending[0].from == from);
+  CHECK(pending[0].to == to);
+  CHECK(pending[1].id == b);
+  CHECK(pending[1].symbols.empty());
+  CHECK(pending[1].from == from + 1);
+  // Reading is not taking.
+  CHECK(pg::pending_backfill_requests(c).size() == 2);
+  // AAPL and BRK-B planned, ^GSPC busy: request a keeps ^GSPC; b is fully planned.
+  CHECK(pg::mark_planned_settling(c, {{"AAPL", "t1", from, to}, {"BRK-B", "t2", from, to}},
+                                  {{a, false, {"^GSPC"}}, {b, true, {}}}) == 2);
+  pending = pg::pending_backfill_requests(c);
+  REQUIRE(pending.size() == 1);
+  CHECK(pending[0].id == a);
+  CHECK(pending[0].symbols == std::vector<std::string>{"^GSPC"});
+  CHECK(test::count(c, "SELECT count(*) FROM symbol_state WHERE status = 'planned'") == 2);
+  CHECK(pg::mark_planned_settling(c, {{"^GSPC", "t3", from, to}}, {{a, true, {}}}) == 1);
+  CHECK(pg::pending_backfill_requests(c).empty());
 }
 
-TEST_CASE("concurrent takers never get the same backfill request", "[pg][backfill_store]") {
+TEST_CASE("a settlement whose tasks cannot be planned changes nothing", "[pg][backfill_store]") {
   test::scratch_db db;
   pg::connection c{db.dsn()};
   pg::migrate(c);
-  for (int i = 0; i < 200; ++i)
-    pg::request_backfill(c, {"S" + std::to_string(i)}, 1000, 2000);
-  pg::connection c1{db.dsn()}, c2{db.dsn()};
-  std::vector<pg::backfill_request> t1, t2;
-  std::thread th([&] {
-    for (int i = 0; i < 20; ++i) {
-      auto part = pg::take_backfill_requests(c1);
-      t1.insert(t1.end(), part.begin(), part.end());
-    }
-  });
-  for (int i = 0; i < 20; ++i) {
-    auto part = pg::take_backfill_requests(c2);
-    t2.insert(t2.end(), part.begin(), part.end());
-  }
-  th.join();
-  std::set<std::int64_t> ids;
-  for (const auto& r : t1)
-    ids.insert(r.id);
-  for (const auto& r : t2)
-    ids.insert(r.id);
-  CHECK(t1.size() + t2.size() == 200);
-  CHECK(ids.size() == 200);
+  const day_t d = *parse_date("2020-01-01");
+  const auto id = pg::request_backfill(c, {"AAPL"}, d, d + 10);
+  // The settlement is written first in the transaction; the invalid task list rolls it back.
+  CHECK_THROWS_AS(
+      pg::mark_planned_settling(c, {{"AAPL", "t", d, d}, {"AAPL", "u", d, d}}, {{id, true, {}}}),
+      std::invalid_argument);
+  REQUIRE(pg::pending_backfill_requests(c).size() == 1);
+  CHECK(test::count(c, "SELECT count(*) FROM symbol_state") == 0);
+  CHECK_THROWS_AS(pg::mark_planned_settling(c, {}, {{id, false, {"bad sym"}}}),
+                  std::invalid_argument);
+  CHECK(pg::pending_backfill_requests(c).front().symbols == std::vector<std::string>{"AAPL"});
 }
 
 TEST_CASE("request_backfill validates symbols and range before any SQL", "[pg][backfill_store]") {

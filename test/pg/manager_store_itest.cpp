@@ -54,3 +54,22 @@ TEST_CASE("mark_planned is all or nothing and validates symbols before any SQL",
   CHECK(test::count(c, "SELECT count(*) FROM symbol_state") == 0);
   CHECK_THROWS_AS(pg::read_symbol_states(c, {"ok", "OK"}), std::invalid_argument);
 }
+
+TEST_CASE("an agent's start is recorded for the outstanding task only, and cleared by re-planning",
+          "[pg][manager_store]") {
+  test::scratch_db db;
+  pg::connection c{db.dsn()};
+  pg::migrate(c);
+  const day_t jan1 = *parse_date("2024-01-01"), jan31 = *parse_date("2024-01-31");
+  pg::mark_planned(c, {{"AAPL", "t1", jan1, jan31}});
+  CHECK(pg::read_symbol_states(c, {"AAPL"}).at(0).started_at_ms == 0); // waiting in the topic
+  CHECK_FALSE(pg::record_task_start(c, "AAPL", "t0")); // an older task: not outstanding
+  CHECK(pg::read_symbol_states(c, {"AAPL"}).at(0).started_at_ms == 0);
+  CHECK(pg::record_task_start(c, "AAPL", "t1"));
+  const auto started = pg::read_symbol_states(c, {"AAPL"}).at(0).started_at_ms;
+  CHECK(started > 1'700'000'000'000);
+  pg::mark_planned(c, {{"AAPL", "t2", jan1, jan31}});
+  CHECK(pg::read_symbol_states(c, {"AAPL"}).at(0).started_at_ms == 0);
+  CHECK_FALSE(pg::record_task_start(c, "AAPL", "t1"));
+  CHECK_THROWS_AS(pg::record_task_start(c, "no good", "t"), std::invalid_argument);
+}

@@ -473,3 +473,28 @@ TEST_CASE("the sink reports rows written, non-finite values, batches and latency
   CHECK(text.find("finstream_pg_commit_seconds_count 2") != std::string::npos);
   CHECK(text.find("finstream_pg_batch_rows_sum 24") != std::string::npos);
 }
+
+TEST_CASE("a throttled failure is recorded but uses none of the symbol's retry budget",
+          "[pg][sink]") {
+  migrated_db m;
+  pg::sink s{m.db.dsn(), opts()};
+  const day_t jan1 = *parse_date("2024-01-01"), jan31 = *parse_date("2024-01-31");
+  pg::mark_planned(m.c, {{"MSFT", "t1", jan1, jan31}, {"IBM", "t2", jan1, jan31}});
+  pg::batch b;
+  b.completions.push_back(
+      {"MSFT", "t1", jan1, jan31, pg::task_status::failed, "HTTP 429", false, true});
+  b.completions.push_back({"IBM", "t2", jan1, jan31, pg::task_status::failed, "HTTP 403", false});
+  REQUIRE(s.write(b).status == pg::write_status::committed);
+  auto msft = pg::read_symbol_states(m.c, {"MSFT"}).at(0);
+  CHECK(msft.status == "failed");
+  CHECK(msft.last_error == "HTTP 429");
+  CHECK(msft.attempts == 0);
+  CHECK(pg::read_symbol_states(m.c, {"IBM"}).at(0).attempts == 1);
+  // Planned again and throttled again: still no attempt used (the row existed this time).
+  pg::mark_planned(m.c, {{"MSFT", "t3", jan1, jan31}});
+  pg::batch again;
+  again.completions.push_back(
+      {"MSFT", "t3", jan1, jan31, pg::task_status::failed, "breaker open", false, true});
+  REQUIRE(s.write(again).status == pg::write_status::committed);
+  CHECK(pg::read_symbol_states(m.c, {"MSFT"}).at(0).attempts == 0);
+}

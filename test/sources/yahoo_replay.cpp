@@ -412,6 +412,19 @@ struct yahoo_replay::impl {
     return best;
   }
 
+  /// The request log: [{"symbol":"AAPL","received_ms":EPOCH_MS,"answer":"ok"},...] in arrival
+  /// order.
+  std::string requests_json() const {
+    std::lock_guard<std::mutex> lock(mutex);
+    std::string out = "[";
+    for (const auto& r : log) {
+      if (out.size() > 1) out += ",\n";
+      out += "{\"symbol\":\"" + r.symbol + "\",\"received_ms\":" + std::to_string(r.received_ms) +
+             ",\"answer\":\"" + r.answer + "\"}";
+    }
+    return out + "]";
+  }
+
   std::string stats_json() const {
     std::lock_guard<std::mutex> lock(mutex);
     std::map<std::string, std::size_t> by;
@@ -439,6 +452,8 @@ struct yahoo_replay::impl {
       p.content_type = "application/json";
       if (path == "/__replay/stats" && req.method() == http::verb::get) {
         p.body = stats_json();
+      } else if (path == "/__replay/requests" && req.method() == http::verb::get) {
+        p.body = requests_json();
       } else if (path == "/__replay/reset" && req.method() == http::verb::post) {
         std::lock_guard<std::mutex> lock(mutex);
         scripts.clear();
@@ -472,6 +487,9 @@ struct yahoo_replay::impl {
       return p;
     }
     replay_request logged;
+    logged.received_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
     logged.symbol = percent_decode(path.substr(at + marker.size()));
     logged.target = target;
     logged.user_agent = std::string{req[http::field::user_agent]};

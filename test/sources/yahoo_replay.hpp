@@ -54,6 +54,7 @@ struct replay_request {
   std::int64_t period2 = 0;
   std::size_t connection = 0; // 1-based index of the connection it came on (see connection_count)
   std::string answer;         // the step's name ("ok", "429", ...)
+  std::int64_t received_ms = 0; // when the request arrived (system clock, ms since the epoch)
 };
 
 /// The server. Construction loads every *.json recording of data_dir (daily, non-fake ones are
@@ -72,6 +73,8 @@ struct replay_request {
 ///   POST /__replay/reset                  clears scripts and counters → 204
 ///   GET  /__replay/stats                  {"requests":N,"connections":M,"by_symbol":{"SYM":n}}
 ///                                         (connections: as connection_count())
+///   GET  /__replay/requests               the request log, in arrival order:
+///                                         [{"symbol":"SYM","received_ms":T,"answer":"ok"},...]
 class yahoo_replay {
 public:
   struct options {

@@ -632,3 +632,21 @@ TEST_CASE("replay scripts parse and reject junk", "[replay]") {
   CHECK_THROWS_AS(test::parse_step("404:3"), std::invalid_argument);
   CHECK_THROWS_AS(test::parse_step("delay:x"), std::invalid_argument);
 }
+
+TEST_CASE("yahoo: 403 is a refusal, not throttling: retried, and the breaker stays closed",
+          "[limits]") {
+  setup s;
+  auto o = fast(s.server.base_url());
+  o.breaker.threshold = 2;
+  o.max_attempts = 3;
+  auto& factory = s.make_factory(o);
+  auto a = factory.make();
+  s.server.script("*", "403,403,403");
+  const auto e = failed(a->fetch("BTC-USD", d("2020-01-01"), d("2020-01-03")));
+  CHECK(e.kind == fetch_error_kind::forbidden);
+  CHECK_FALSE(is_permanent(e.kind));
+  CHECK(e.attempts == 3);
+  CHECK(e.http_status == 403);
+  CHECK(s.server.request_count() == 3);
+  CHECK(factory.yahoo_limits()->breaker.times_opened() == 0);
+}

@@ -13,7 +13,8 @@ memory_plan_store::load(const std::vector<std::string>& symbols) {
   return out;
 }
 
-void memory_plan_store::mark_planned(const std::vector<fetch_task>& tasks) {
+void memory_plan_store::mark_planned(const std::vector<fetch_task>& tasks,
+                                     const std::vector<engine::backfill_settlement>& settled) {
   for (const auto& t : tasks) {
     auto& st = rows[t.symbol];
     st.symbol = t.symbol;
@@ -23,13 +24,21 @@ void memory_plan_store::mark_planned(const std::vector<fetch_task>& tasks) {
     st.planned_from = t.from;
     st.planned_to = t.to;
     st.updated_at_ms = now_ms;
+    st.started_at_ms = 0;
+  }
+  for (const auto& s : settled) {
+    auto it = std::find_if(backfills.begin(), backfills.end(),
+                           [&](const engine::backfill_request& r) { return r.id == s.id; });
+    if (it == backfills.end()) continue;
+    if (s.taken)
+      backfills.erase(it);
+    else
+      it->symbols = s.remaining;
   }
 }
 
-std::vector<engine::backfill_request> memory_plan_store::take_backfills() {
-  auto out = std::move(backfills);
-  backfills.clear();
-  return out;
+std::vector<engine::backfill_request> memory_plan_store::pending_backfills() {
+  return backfills;
 }
 
 void memory_plan_store::complete(const engine::task_outcome& o) {
@@ -45,7 +54,7 @@ void memory_plan_store::complete(const engine::task_outcome& o) {
     st.permanent = false;
   } else {
     st.status = "failed";
-    st.attempts += 1;
+    if (!o.throttled) st.attempts += 1;
     st.permanent = o.permanent;
   }
 }

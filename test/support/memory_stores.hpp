@@ -17,14 +17,15 @@ class memory_plan_store : public engine::plan_store {
 public:
   bool lead = true;
   std::map<std::string, engine::symbol_status> rows;
-  std::vector<engine::backfill_request> backfills;
+  std::vector<engine::backfill_request> backfills; // pending requests
   std::int64_t now_ms = 0;
 
   bool try_lead() override { return lead; }
   void resign() override { lead = false; }
   std::vector<engine::symbol_status> load(const std::vector<std::string>& symbols) override;
-  void mark_planned(const std::vector<fetch_task>& tasks) override;
-  std::vector<engine::backfill_request> take_backfills() override;
+  void mark_planned(const std::vector<fetch_task>& tasks,
+                    const std::vector<engine::backfill_settlement>& settled) override;
+  std::vector<engine::backfill_request> pending_backfills() override;
   std::vector<std::string> exclusions;
   std::vector<std::string> excluded() override { return exclusions; }
 
