@@ -338,19 +338,40 @@ TEST_CASE("monitoring: Prometheus scraping two replicas during a backfill gets d
     CHECK(db.scalar("SELECT count(*) FROM (" + sql_for_db(q.text, "MSFT") + ") q") > 0);
   }
 
-  // `finstream status --kafka`: both groups, every partition, lag of the processors' group
-  // as the broker computes it.
+  // `finstream status --kafka`: both groups, every partition; once the replicas have committed
+  // what they consumed, every partition that holds messages is committed up to its end (lag 0),
+  // the messages of the run (and the poison one) included.
   {
-    auto r = test::run_binary("status", {"--pg", db.dsn(), "--kafka", test::kafka_bootstrap(),
-                                         "--task-topic", k.task_topic, "--data-topic",
-                                         k.data_topic, "--agent-group", k.agent_group,
-                                         "--processor-group", k.processor_group, "--symbols",
-                                         join(universe), "--to", "2022-01-31", "--json"});
-    INFO(r.err);
-    REQUIRE(r.code == 0);
+    const std::vector<std::string> args{
+        "--pg",          db.dsn(),          "--kafka",           test::kafka_bootstrap(),
+        "--task-topic",  k.task_topic,      "--data-topic",      k.data_topic,
+        "--agent-group", k.agent_group,     "--processor-group", k.processor_group,
+        "--symbols",     join(universe),    "--to",              "2022-01-31",
+        "--json"};
     simdjson::dom::parser parser;
-    simdjson::dom::element doc = parser.parse(r.out);
+    std::string last;
+    bool caught_up = wait_until(
+        [&] {
+          auto r = test::run_binary("status", args);
+          last = r.out + r.err;
+          if (r.code != 0) return false;
+          simdjson::dom::element doc = parser.parse(r.out);
+          std::int64_t total = 0, written = 0;
+          for (auto g : doc["lag"].get_array()) {
+            total += g["lag"].get_int64().value();
+            for (auto p : g["partitions"].get_array()) {
+              written += p["high"].get_int64().value();
+              if (p["high"].get_int64().value() > 0 && p["committed"].is_null()) return false;
+            }
+          }
+          return total == 0 && written > 0;
+        },
+        60s);
+    INFO(last);
+    REQUIRE(caught_up);
+    simdjson::dom::element doc = parser.parse(last);
     CHECK(doc["universe"]["by_state"]["done"].get_uint64().value() == 3);
+    CHECK(doc["universe"]["failed_permanent"].get_uint64().value() == 1);
     CHECK(doc["manager"]["active"].get_bool().value());
     auto lag = doc["lag"].get_array().value();
     REQUIRE(lag.size() == 2);
