@@ -182,16 +182,9 @@ TEST_CASE("monitoring: Prometheus scraping two replicas during a backfill gets d
   const auto dir = area.path();
 
   // Failures to inject: MSFT answers 500 once (a retry), ZZZZ is unknown (a failed task), and a
-  // garbled message waits on the data topic (a dead letter).
+  // garbled message on the data topic (a dead letter, sent once Prometheus scrapes).
   auto [replay, replay_url] = start_replay(dir, {"--script", "MSFT=500,ok"});
-  kafka::config kc;
-  kc.bootstrap_servers = test::kafka_bootstrap();
   create_topics(k);
-  {
-    kafka::producer producer{kc};
-    producer.produce(k.data_topic, "MSFT", "not json at all");
-    REQUIRE(producer.flush(10s));
-  }
 
   const std::vector<std::string> universe{"MSFT", "NVDA", "TSLA", "ZZZZ"};
   const std::vector<std::string> yahoo{"--source", "yahoo", "--yahoo-url",
@@ -222,6 +215,22 @@ TEST_CASE("monitoring: Prometheus scraping two replicas during a backfill gets d
                {},
                "/usr/bin/prometheus"};
   REQUIRE(wait_until([&] { return http_get(prom_port, "/-/ready").first == 200; }, 60s));
+  // The poison message once Prometheus has seen the dead-letter counters at 0 (as in production,
+  // where a replica is scraped long before its first dead letter): an alert on their increase
+  // needs the value before the event.
+  REQUIRE(wait_until(
+      [&] {
+        return samples(prom_port, "finstream_kafka_dead_letters_total{topic=\"" + k.data_topic +
+                                      "\"} == 0") == 2;
+      },
+      60s));
+  {
+    kafka::config kc;
+    kc.bootstrap_servers = test::kafka_bootstrap();
+    kafka::producer producer{kc};
+    producer.produce(k.data_topic, "MSFT", "not json at all");
+    REQUIRE(producer.flush(10s));
+  }
 
   // The backfill completes (ZZZZ fails for good) while Prometheus scrapes.
   REQUIRE(wait_until(
@@ -282,6 +291,29 @@ TEST_CASE("monitoring: Prometheus scraping two replicas during a backfill gets d
   for (const auto& [name, query] : rules) {
     INFO("rule " << name << ": " << query);
     CHECK(unknown_metrics(query, exported, recorded).empty());
+  }
+
+  // The alerts on the real series: the poison message fires FinstreamDeadLetters for its topic at
+  // once, the unknown symbol makes FinstreamSymbolsFailedPermanently pending (for: 5m), and with
+  // a leader elected FinstreamNoLeader stays silent.
+  {
+    auto alert_state = [&](const std::string& name, const std::string& label_value) {
+      auto [status, body] = http_get(prom_port, "/api/v1/alerts");
+      if (status != 200) return std::string{};
+      simdjson::dom::parser parser;
+      simdjson::dom::element doc = parser.parse(body);
+      for (auto a : doc["data"]["alerts"].get_array()) {
+        if (std::string_view{a["labels"]["alertname"].get_string()} != name) continue;
+        if (!label_value.empty() && body.find(label_value) == std::string::npos) continue;
+        return std::string{std::string_view{a["state"].get_string()}};
+      }
+      return std::string{};
+    };
+    CHECK(wait_until([&] { return alert_state("FinstreamDeadLetters", k.data_topic) == "firing"; },
+                     30s));
+    CHECK(wait_until(
+        [&] { return alert_state("FinstreamSymbolsFailedPermanently", "") == "pending"; }, 30s));
+    CHECK(alert_state("FinstreamNoLeader", "").empty());
   }
 
   // Every PromQL expression of every dashboard: names only exported metrics, returns data.
