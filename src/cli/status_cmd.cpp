@@ -189,9 +189,9 @@ void print_text(const status& st) {
 int run_status(int argc, char** argv) {
   CLI::App app{"Shows the universe's progress (symbols by state, last date stored, distance to\n"
                "the target date), failed symbols with their last error, the active manager and\n"
-               "the next daily run, from PostgreSQL; with --kafka also the consumer lag of the\n"
-               "agents' and processors' groups. Without --symbols/--universe, the universe is\n"
-               "every symbol known to the database.",
+               "the next daily run, from PostgreSQL; with --kafka (or FINSTREAM_KAFKA_BOOTSTRAP)\n"
+               "also the consumer lag of the agents' and processors' groups. Without\n"
+               "--symbols/--universe, the universe is every symbol known to the database.",
                "finstream status"};
   bool json = false;
   app.add_flag("--json", json, "print one JSON object (for scripts)");
@@ -243,7 +243,10 @@ int run_status(int argc, char** argv) {
                           .time_since_epoch())
                       .count();
   st.leader = pg::read_lock_holder(conn, pg::manager_lock_name);
-  if (s.origin("kafka.bootstrap") != "default") {
+  // Lag only when asked for (--kafka or FINSTREAM_KAFKA_BOOTSTRAP): a config file lists every
+  // option, so its bootstrap alone does not make status wait on a broker.
+  const auto& kafka_origin = s.origin("kafka.bootstrap");
+  if (kafka_origin == "flag" || kafka_origin == "env") {
     kafka::config kc;
     kc.bootstrap_servers = s.str("kafka.bootstrap");
     st.lag.emplace();

@@ -59,6 +59,22 @@ std::vector<fetch_task> manager_core::tick(std::chrono::system_clock::time_point
                                 [&](const std::string& s) { return excluded.count(s) > 0; }),
                  universe.end());
   progress_.symbols = universe.size();
+  if (!excluded.empty()) {
+    // A dropped symbol's outstanding task is no longer waited for: its outcome may never be
+    // recorded (a purge drops it). Task ids start with "<symbol>:" (symbols hold no ':').
+    std::vector<std::string> kept;
+    for (const auto& symbol : in_flight_symbols_) {
+      if (!excluded.count(symbol)) {
+        kept.push_back(symbol);
+        continue;
+      }
+      const std::string prefix = symbol + ":";
+      for (auto it = in_flight_.lower_bound(prefix);
+           it != in_flight_.end() && it->compare(0, prefix.size(), prefix) == 0;)
+        it = in_flight_.erase(it);
+    }
+    in_flight_symbols_.swap(kept);
+  }
   auto state = store_.load(universe);
   summary_ = summarize(universe, state);
 

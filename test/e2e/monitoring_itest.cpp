@@ -182,16 +182,9 @@ TEST_CASE("monitoring: Prometheus scraping two replicas during a backfill gets d
   const auto dir = area.path();
 
   // Failures to inject: MSFT answers 500 once (a retry), ZZZZ is unknown (a failed task), and a
-  // garbled message waits on the data topic (a dead letter).
+  // garbled message on the data topic (a dead letter, sent once Prometheus scrapes).
   auto [replay, replay_url] = start_replay(dir, {"--script", "MSFT=500,ok"});
-  kafka::config kc;
-  kc.bootstrap_servers = test::kafka_bootstrap();
   create_topics(k);
-  {
-    kafka::producer producer{kc};
-    producer.produce(k.data_topic, "MSFT", "not json at all");
-    REQUIRE(producer.flush(10s));
-  }
 
   const std::vector<std::string> universe{"MSFT", "NVDA", "TSLA", "ZZZZ"};
   const std::vector<std::string> yahoo{"--source", "yahoo", "--yahoo-url",
@@ -222,6 +215,22 @@ TEST_CASE("monitoring: Prometheus scraping two replicas during a backfill gets d
                {},
                "/usr/bin/prometheus"};
   REQUIRE(wait_until([&] { return http_get(prom_port, "/-/ready").first == 200; }, 60s));
+  // The poison message once Prometheus has seen the dead-letter counters at 0 (as in production,
+  // where a replica is scraped long before its first dead letter): an alert on their increase
+  // needs the value before the event.
+  REQUIRE(wait_until(
+      [&] {
+        return samples(prom_port, "finstream_kafka_dead_letters_total{topic=\"" + k.data_topic +
+                                      "\"} == 0") == 2;
+      },
+      60s));
+  {
+    kafka::config kc;
+    kc.bootstrap_servers = test::kafka_bootstrap();
+    kafka::producer producer{kc};
+    producer.produce(k.data_topic, "MSFT", "not json at all");
+    REQUIRE(producer.flush(10s));
+  }
 
   // The backfill completes (ZZZZ fails for good) while Prometheus scrapes.
   REQUIRE(wait_until(
@@ -246,8 +255,10 @@ TEST_CASE("monitoring: Prometheus scraping two replicas during a backfill gets d
   for (const auto& f : families(text_b))
     exported.insert(f);
 
-  // Counters with known label values exist at 0 before their first event.
+  // Counters with known label values exist at 0 before their first event; no series carries a
+  // symbol (label sets stay bounded whatever the universe).
   for (const auto* text : {&text_a, &text_b}) {
+    CHECK(text->find("symbol=\"") == std::string::npos);
     CHECK(text->find("finstream_tasks_failed_total{reason=\"timeout\"} 0\n") != std::string::npos);
     CHECK(text->find("finstream_source_fetches_total{outcome=\"garbled\",source=\"yahoo\"} 0\n") !=
           std::string::npos);
@@ -280,6 +291,29 @@ TEST_CASE("monitoring: Prometheus scraping two replicas during a backfill gets d
   for (const auto& [name, query] : rules) {
     INFO("rule " << name << ": " << query);
     CHECK(unknown_metrics(query, exported, recorded).empty());
+  }
+
+  // The alerts on the real series: the poison message fires FinstreamDeadLetters for its topic at
+  // once, the unknown symbol makes FinstreamSymbolsFailedPermanently pending (for: 5m), and with
+  // a leader elected FinstreamNoLeader stays silent.
+  {
+    auto alert_state = [&](const std::string& name, const std::string& label_value) {
+      auto [status, body] = http_get(prom_port, "/api/v1/alerts");
+      if (status != 200) return std::string{};
+      simdjson::dom::parser parser;
+      simdjson::dom::element doc = parser.parse(body);
+      for (auto a : doc["data"]["alerts"].get_array()) {
+        if (std::string_view{a["labels"]["alertname"].get_string()} != name) continue;
+        if (!label_value.empty() && body.find(label_value) == std::string::npos) continue;
+        return std::string{std::string_view{a["state"].get_string()}};
+      }
+      return std::string{};
+    };
+    CHECK(wait_until([&] { return alert_state("FinstreamDeadLetters", k.data_topic) == "firing"; },
+                     30s));
+    CHECK(wait_until(
+        [&] { return alert_state("FinstreamSymbolsFailedPermanently", "") == "pending"; }, 30s));
+    CHECK(alert_state("FinstreamNoLeader", "").empty());
   }
 
   // Every PromQL expression of every dashboard: names only exported metrics, returns data.
@@ -336,19 +370,40 @@ TEST_CASE("monitoring: Prometheus scraping two replicas during a backfill gets d
     CHECK(db.scalar("SELECT count(*) FROM (" + sql_for_db(q.text, "MSFT") + ") q") > 0);
   }
 
-  // `finstream status --kafka`: both groups, every partition, lag of the processors' group
-  // as the broker computes it.
+  // `finstream status --kafka`: both groups, every partition; once the replicas have committed
+  // what they consumed, every partition that holds messages is committed up to its end (lag 0),
+  // the messages of the run (and the poison one) included.
   {
-    auto r = test::run_binary("status", {"--pg", db.dsn(), "--kafka", test::kafka_bootstrap(),
-                                         "--task-topic", k.task_topic, "--data-topic",
-                                         k.data_topic, "--agent-group", k.agent_group,
-                                         "--processor-group", k.processor_group, "--symbols",
-                                         join(universe), "--to", "2022-01-31", "--json"});
-    INFO(r.err);
-    REQUIRE(r.code == 0);
+    const std::vector<std::string> args{
+        "--pg",          db.dsn(),          "--kafka",           test::kafka_bootstrap(),
+        "--task-topic",  k.task_topic,      "--data-topic",      k.data_topic,
+        "--agent-group", k.agent_group,     "--processor-group", k.processor_group,
+        "--symbols",     join(universe),    "--to",              "2022-01-31",
+        "--json"};
     simdjson::dom::parser parser;
-    simdjson::dom::element doc = parser.parse(r.out);
+    std::string last;
+    bool caught_up = wait_until(
+        [&] {
+          auto r = test::run_binary("status", args);
+          last = r.out + r.err;
+          if (r.code != 0) return false;
+          simdjson::dom::element doc = parser.parse(r.out);
+          std::int64_t total = 0, written = 0;
+          for (auto g : doc["lag"].get_array()) {
+            total += g["lag"].get_int64().value();
+            for (auto p : g["partitions"].get_array()) {
+              written += p["high"].get_int64().value();
+              if (p["high"].get_int64().value() > 0 && p["committed"].is_null()) return false;
+            }
+          }
+          return total == 0 && written > 0;
+        },
+        60s);
+    INFO(last);
+    REQUIRE(caught_up);
+    simdjson::dom::element doc = parser.parse(last);
     CHECK(doc["universe"]["by_state"]["done"].get_uint64().value() == 3);
+    CHECK(doc["universe"]["failed_permanent"].get_uint64().value() == 1);
     CHECK(doc["manager"]["active"].get_bool().value());
     auto lag = doc["lag"].get_array().value();
     REQUIRE(lag.size() == 2);

@@ -10,6 +10,7 @@
 
 #include "harness.hpp"
 #include "pg/leader_lock.hpp"
+#include "support/env.hpp"
 #include "support/run_binary.hpp"
 
 using namespace finstream;
@@ -124,6 +125,13 @@ TEST_CASE("status: counts, failures, exclusions and the manager of a known state
           std::string::npos);
     CHECK(text.out.find("GONE") != std::string::npos);
   }
+  // The project's config file lists kafka.bootstrap like every option: that alone asks no broker.
+  auto with_file = test::run_binary("status", {"--pg", db.dsn(), "--to", "2024-01-05", "--json",
+                                               "--config",
+                                               test::source_dir() + "/config/finstream.toml"});
+  INFO(with_file.err);
+  REQUIRE(with_file.code == 0);
+  CHECK(with_file.out.find("\"lag\"") == std::string::npos);
   // Without a universe: every symbol the database knows.
   auto all = test::run_binary("status", {"--pg", db.dsn(), "--to", "2024-01-05", "--json"});
   REQUIRE(all.code == 0);

@@ -58,6 +58,21 @@ TEST_CASE("an excluded symbol is neither planned nor backfilled nor counted, unt
   CHECK(m.summary().symbols == 3);
 }
 
+TEST_CASE("a symbol dropped while its task is in flight is no longer waited for") {
+  test::memory_plan_store store;
+  std::vector<std::string> universe{"AAPL", "MSFT"};
+  manager_core m{store, [&] { return universe; }, opts()};
+  auto now = std::chrono::system_clock::now();
+  auto tasks = m.tick(now);
+  REQUIRE(tasks.size() == 2);
+  const auto& aapl = tasks[0].symbol == "AAPL" ? tasks[0] : tasks[1];
+  store.exclusions = {"MSFT"};
+  store.complete({aapl.symbol, aapl.task_id, aapl.from, aapl.to, true, false, {}});
+  CHECK(m.tick(now).empty());
+  CHECK(m.progress().in_flight == 0);
+  CHECK(m.progress().idle);
+}
+
 TEST_CASE("the manager's summary counts the universe by state and dates the target") {
   test::memory_plan_store store;
   std::vector<std::string> universe{"AAPL", "MSFT"};

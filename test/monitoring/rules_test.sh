@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The alerting and recording rules: generated files up to date with monitoring/rules.yml, valid for
-# promtool, every alert unit-tested with a firing and a non-firing case (promtool test rules), and
+# promtool (and the plain scrape configuration example that loads them), every alert unit-tested with a firing and a non-firing case (promtool test rules), and
 # every alert documented by a runbook section in docs/operations.md.
 set -euo pipefail
 src="${FINSTREAM_SOURCE_DIR:?}"
@@ -8,6 +8,8 @@ command -v promtool > /dev/null || { echo "promtool missing (scripts/tools/prome
 
 python3 "$src/monitoring/generate.py" --check
 promtool check rules "$src/config/prometheus/finstream.rules.yml"
+# The plain scrape configuration example (it loads the rules file next to it).
+promtool check config "$src/config/prometheus/prometheus.yml"
 promtool test rules "$src/test/monitoring/rules.test.yml"
 
 # Coverage: per alert, a case with expected alerts and a case expecting none; a runbook section

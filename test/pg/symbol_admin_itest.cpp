@@ -3,6 +3,10 @@
 // purge is refused; replayed rows of a purged symbol are not written back).
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "pg/manager_store.hpp"
 #include "pg/migrations.hpp"
 #include "pg/pg_fixtures.hpp"
@@ -137,4 +141,43 @@ TEST_CASE("symbols: a purge deletes a dropped symbol's rows, fences batches prep
   again.offsets.push_back({group, topic, 0, claims[0].epoch, std::int64_t{20}, 30});
   REQUIRE(s.write(again).status == pg::write_status::committed);
   CHECK(count(m.c, "SELECT count(*) FROM technical_indicators WHERE symbol = 'AAPL'") == 3);
+}
+
+TEST_CASE("symbols: a purge waits for a sink transaction in progress and deletes what it wrote",
+          "[pg][symbols]") {
+  migrated m;
+  pg::sink s{m.db.dsn(), no_metrics()};
+  const auto claim = pg::claim_partitions(s.conn(), group, topic, {0}).at(0);
+  pg::batch b = batch_of("AAPL", 3);
+  b.offsets.push_back({group, topic, 0, claim.epoch, std::nullopt, 10});
+  REQUIRE(s.write(b).status == pg::write_status::committed);
+  pg::exclude_symbols(m.c, {"AAPL"});
+
+  // A writer mid-commit, as the sink does it: its offsets' row first (the compare-and-set), then
+  // rows of the symbol, not committed yet.
+  pg::connection writer{m.db.dsn()};
+  writer.exec("BEGIN");
+  REQUIRE(writer
+              .query("UPDATE processor_offsets SET next_offset = 20 WHERE partition = 0 AND "
+                     "owner_epoch = $1",
+                     claim.epoch)
+              .affected() == 1);
+  writer.exec("INSERT INTO technical_indicators (symbol, date, close) VALUES "
+              "('AAPL', '2024-03-01', 1), ('AAPL', '2024-03-04', 2)");
+
+  std::atomic<bool> done{false};
+  pg::purge_result result;
+  std::thread purge([&] {
+    pg::connection c{m.db.dsn()};
+    result = pg::purge_symbols(c, {"AAPL"});
+    done = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds{500});
+  CHECK_FALSE(done.load()); // fenced: waits for the writer's offsets row
+  writer.exec("COMMIT");
+  purge.join();
+  CHECK(result.rows == 5); // the 3 committed before and the 2 the writer committed meanwhile
+  CHECK(count(m.c, "SELECT count(*) FROM technical_indicators WHERE symbol = 'AAPL'") == 0);
+  CHECK(scalar(m.c, "SELECT owner_epoch FROM processor_offsets WHERE partition = 0") ==
+        std::to_string(claim.epoch + 1));
 }
