@@ -4,7 +4,7 @@
 # Helm values, the staged overlay, the rewritten kubeconfig); tasks needing what a chroot lacks are
 # skipped by tag name and listed. The second run must report changed=0.
 # Needs root (chroot) and the cached rootfs of scripts/tools/infra-chroot.sh.
-# ctest-timeout: 420
+# ctest-timeout: 600
 set -euo pipefail
 # shellcheck source=test/infra/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -146,7 +146,9 @@ diff <(grep -v 'server:' "$root/etc/kubernetes/admin.conf") <(grep -v 'server:' 
 [ "$(stat -c %a "$work/kubeconfig")" = 600 ] || fail "kubeconfig is not mode 0600"
 
 echo "--- second run"
+t0=$SECONDS
 run_playbook "$work/run2.log"
+echo "second run: $((SECONDS - t0)) s"
 grep -A20 'PLAY RECAP' "$work/run2.log"
 [ "$(recap "$work/run2.log" failed)" = 0 ] || { cat "$work/run2.log"; fail "second run: failures"; }
 changed2=$(recap "$work/run2.log" changed)
