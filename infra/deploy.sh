@@ -222,6 +222,7 @@ install_ansible_apps() {
   [ ! -x "$infra/.venv/bin/ansible-playbook" ] || PATH=$infra/.venv/bin:$PATH
   need ansible-playbook "install Ansible (pip install ansible==12.3.0)"
   need terraform "install Terraform >= 1.5"
+  need kubectl "install kubectl"
   [ $dry_run = 1 ] || [ -r "$ssh_key" ] || die "SSH key $ssh_key missing: run infra/deploy.sh --setup first"
   local registry inventory tag
   registry=$(tf_output registry_path)

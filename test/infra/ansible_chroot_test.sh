@@ -3,7 +3,7 @@
 # every task that needs only files and Debian packages runs for real (node preparation, kubeadm and
 # Helm values, the staged overlay, the rewritten kubeconfig); tasks needing what a chroot lacks are
 # skipped by tag name and listed. The second run must report changed=0.
-# Needs root (chroot) and the cached rootfs of scripts/tools/infra-chroot.sh.
+# Needs root or sudo (chroot) and the cached rootfs of scripts/tools/infra-chroot.sh.
 # ctest-timeout: 600
 set -euo pipefail
 # shellcheck source=test/infra/lib.sh
@@ -14,7 +14,10 @@ debs=$cache/chroot/apt-archives
 # Tags of tasks that cannot run in a chroot: pkgs.k8s.io is unreachable, there is no kernel of
 # its own, no systemd, hence no cluster, and no internet beyond Debian's mirror.
 skip_tags=k8s_repo,kernel,systemd,cluster,downloads
-[ "$(id -u)" = 0 ] || fail "needs root (chroot)"
+if [ "$(id -u)" != 0 ]; then  # chroot needs root: run again under sudo, with the same cache
+  command -v sudo >/dev/null || fail "needs root or sudo (chroot)"
+  exec sudo -E FINSTREAM_CACHE="$cache" FINSTREAM_SOURCE_DIR="$src" bash "$0" "$@"
+fi
 need_tool "$venvs/ansible/bin/ansible-playbook"
 [ -s "$tarball" ] || fail "$tarball missing: run scripts/tools/infra-chroot.sh"
 export PATH=$venvs/ansible/bin:$PATH ANSIBLE_CONFIG=$ans/ansible.cfg ANSIBLE_FORCE_COLOR=0
