@@ -4,7 +4,7 @@
 # Helm values, the staged overlay, the rewritten kubeconfig); tasks needing what a chroot lacks are
 # skipped by tag name and listed. The second run must report changed=0.
 # Needs root or sudo (chroot) and the cached rootfs of scripts/tools/infra-chroot.sh.
-# ctest-timeout: 600
+# ctest-timeout: 900
 set -euo pipefail
 # shellcheck source=test/infra/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
