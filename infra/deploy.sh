@@ -36,7 +36,7 @@ Settings (environment):
   SSH_KEY             private key file for Ansible; default infra/.ssh/id_ed25519 (created by --setup)
   TF_STATE_BUCKET     keep Terraform state in this GCS bucket (optional; local state otherwise)
   FINSTREAM_OVERLAY   kustomize overlay under k8s/ to deploy, default overlays/dev
-  FINSTREAM_IMAGE_TAG image tag; default: the version `build/finstream --version` prints
+  FINSTREAM_IMAGE_TAG image tag; default: finstream's version (CMakeLists.txt, `finstream --version`)
   FINSTREAM_SKIP_IMAGE=1  do not build/push the image (it is already in the registry)
 Exit status: 0 when every step succeeded, 1 when a step failed, 2 for a usage or settings error.
 USAGE
@@ -222,26 +222,21 @@ install_ansible_apps() {
   [ ! -x "$infra/.venv/bin/ansible-playbook" ] || PATH=$infra/.venv/bin:$PATH
   need ansible-playbook "install Ansible (pip install ansible==12.3.0)"
   need terraform "install Terraform >= 1.5"
+  need kubectl "install kubectl"
   [ $dry_run = 1 ] || [ -r "$ssh_key" ] || die "SSH key $ssh_key missing: run infra/deploy.sh --setup first"
   local registry inventory tag
   registry=$(tf_output registry_path)
   inventory=$(tf_output ansible_inventory_path)
-  tag=${FINSTREAM_IMAGE_TAG:-}
-  if [ -z "$tag" ]; then
-    if [ $dry_run = 1 ]; then
-      tag="\$($root/build/finstream --version | awk '{print \$NF}')"
-    else
-      [ -x "$root/build/finstream" ] || die "no build/finstream to take the image tag from: run scripts/build.sh or set FINSTREAM_IMAGE_TAG"
-      tag=$("$root/build/finstream" --version | awk '{print $NF}')
-    fi
-  fi
+  # The image tag is the binary's version, read where scripts/image.sh and `finstream --version` read it.
+  tag=${FINSTREAM_IMAGE_TAG:-$(sed -n 's/^project(finstream VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")}
+  [ -n "$tag" ] || die "no project version in CMakeLists.txt: set FINSTREAM_IMAGE_TAG"
   if [ "${FINSTREAM_SKIP_IMAGE:-0}" != 1 ]; then
     need_gcp_credentials
     [ $dry_run = 1 ] || [ -x "$root/scripts/image.sh" ] || die "scripts/image.sh missing: cannot build the image (set FINSTREAM_SKIP_IMAGE=1 if it is already pushed)"
     local tool
     tool=$(container_tool)
     run_sh "gcloud auth print-access-token | $tool login -u oauth2accesstoken --password-stdin https://$registry_host"
-    run "$root/scripts/image.sh" --push "$registry"
+    run "$root/scripts/image.sh" --push "$registry" --tag "$tag"
   fi
   export ANSIBLE_CONFIG=$ansible_dir/ansible.cfg
   run ansible k8s_cluster -i "$inventory" --private-key "$ssh_key" -m ansible.builtin.wait_for_connection -a timeout=300

@@ -3,8 +3,8 @@
 # every task that needs only files and Debian packages runs for real (node preparation, kubeadm and
 # Helm values, the staged overlay, the rewritten kubeconfig); tasks needing what a chroot lacks are
 # skipped by tag name and listed. The second run must report changed=0.
-# Needs root (chroot) and the cached rootfs of scripts/tools/infra-chroot.sh.
-# ctest-timeout: 420
+# Needs root or sudo (chroot) and the cached rootfs of scripts/tools/infra-chroot.sh.
+# ctest-timeout: 900
 set -euo pipefail
 # shellcheck source=test/infra/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -14,7 +14,10 @@ debs=$cache/chroot/apt-archives
 # Tags of tasks that cannot run in a chroot: pkgs.k8s.io is unreachable, there is no kernel of
 # its own, no systemd, hence no cluster, and no internet beyond Debian's mirror.
 skip_tags=k8s_repo,kernel,systemd,cluster,downloads
-[ "$(id -u)" = 0 ] || fail "needs root (chroot)"
+if [ "$(id -u)" != 0 ]; then  # chroot needs root: run again under sudo, with the same cache
+  command -v sudo >/dev/null || fail "needs root or sudo (chroot)"
+  exec sudo -E FINSTREAM_CACHE="$cache" FINSTREAM_SOURCE_DIR="$src" bash "$0" "$@"
+fi
 need_tool "$venvs/ansible/bin/ansible-playbook"
 [ -s "$tarball" ] || fail "$tarball missing: run scripts/tools/infra-chroot.sh"
 export PATH=$venvs/ansible/bin:$PATH ANSIBLE_CONFIG=$ans/ansible.cfg ANSIBLE_FORCE_COLOR=0
@@ -60,10 +63,18 @@ users:
 KUBECONFIG
 chmod 600 "$root/etc/kubernetes/admin.conf"
 
-# A k8s/ tree with the overlay layout the playbook stages (the real one lives in the repo's k8s/).
-mkdir -p "$work/k8s/base" "$work/k8s/overlays/dev"
-printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n' > "$work/k8s/base/kustomization.yaml"
-printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../../base]\n' > "$work/k8s/overlays/dev/kustomization.yaml"
+# The repository's k8s/ and config/ when it has the dev overlay; otherwise a stand-in with its layout.
+if [ -f "$src/k8s/overlays/dev/kustomization.yaml" ]; then
+  source_dir=$src
+  need_tool "$cache/bin/kustomize"  # scripts/tools/k8s-tools.sh
+else
+  source_dir=$work/repo
+  echo "k8s/overlays/dev not in this tree: staging a stand-in overlay"
+  mkdir -p "$source_dir/k8s/base" "$source_dir/k8s/overlays/dev" "$source_dir/config"
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../../config]\n' > "$source_dir/k8s/base/kustomization.yaml"
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [../../base]\n' > "$source_dir/k8s/overlays/dev/kustomization.yaml"
+  printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n' > "$source_dir/config/kustomization.yaml"
+fi
 
 cat > "$work/inventory.ini" <<INV
 [control_plane]
@@ -85,7 +96,7 @@ registry_path=europe-west1-docker.pkg.dev/test-project/finstream
 INV
 run_playbook() { # run_playbook LOG
   ansible-playbook -i "$work/inventory.ini" "$ans/site.yml" --skip-tags "$skip_tags" \
-    -e "finstream_k8s_source=$work/k8s" -e "kubeconfig_local_path=$work/kubeconfig" \
+    -e "finstream_source_dir=$source_dir" -e "kubeconfig_local_path=$work/kubeconfig" \
     -e "addons_grafana_password_file=$work/grafana-admin-password" -e finstream_image_tag=0.1.0 \
     > "$1" 2>&1 || { cat "$1"; fail "ansible-playbook failed ($1)"; }
 }
@@ -136,17 +147,28 @@ for v in tigera-operator keda kube-prometheus-stack strimzi cloudnative-pg; do
 done
 grep -q "adminPassword: \"$(cat "$work/grafana-admin-password")\"" "$root/opt/finstream/helm/kube-prometheus-stack.yaml" \
   || fail "grafana password not the generated one"
-[ -f "$root/opt/finstream/k8s/overlays/dev/kustomization.yaml" ] || fail "overlay not staged"
+[ -f "$root/opt/finstream/src/k8s/overlays/dev/kustomization.yaml" ] || fail "overlay not staged"
+[ -f "$root/opt/finstream/src/config/kustomization.yaml" ] || fail "config/ not staged"
 grep -q 'newName: europe-west1-docker.pkg.dev/test-project/finstream/finstream' "$root/opt/finstream/deploy/kustomization.yaml" \
   || fail "deployment kustomization lacks the registry image"
-grep -q '^  - ../k8s/overlays/dev$' "$root/opt/finstream/deploy/kustomization.yaml" || fail "deployment kustomization overlay"
+grep -q '^  - ../src/k8s/overlays/dev$' "$root/opt/finstream/deploy/kustomization.yaml" || fail "deployment kustomization overlay"
+if [ "$source_dir" = "$src" ]; then
+  # What the finstream role would apply: every finstream container runs the registry image.
+  "$cache/bin/kustomize" build "$root/opt/finstream/deploy" > "$work/rendered.yaml" || fail "kustomize build of the staged overlay"
+  images=$(sed -n 's/^ *image: *//p' "$work/rendered.yaml" | grep finstream | sort -u)
+  [ "$images" = "europe-west1-docker.pkg.dev/test-project/finstream/finstream:0.1.0" ] \
+    || fail "finstream images in the staged overlay: $images"
+  echo "staged k8s/overlays/dev renders with the registry image: $images"
+fi
 grep -q '^    server: https://203.0.113.10:6443$' "$work/kubeconfig" || fail "kubeconfig not rewritten to the public address"
 diff <(grep -v 'server:' "$root/etc/kubernetes/admin.conf") <(grep -v 'server:' "$work/kubeconfig") \
   || fail "kubeconfig changed beyond the server line"
 [ "$(stat -c %a "$work/kubeconfig")" = 600 ] || fail "kubeconfig is not mode 0600"
 
 echo "--- second run"
+t0=$SECONDS
 run_playbook "$work/run2.log"
+echo "second run: $((SECONDS - t0)) s"
 grep -A20 'PLAY RECAP' "$work/run2.log"
 [ "$(recap "$work/run2.log" failed)" = 0 ] || { cat "$work/run2.log"; fail "second run: failures"; }
 changed2=$(recap "$work/run2.log" changed)

@@ -27,7 +27,7 @@ tfvars=$src/infra/terraform/terraform.tfvars
 existed=0; [ -e "$tfvars" ] && existed=1
 env -u SSH_KEY GCP_PROJECT_ID=finstream-test-42 ADMIN_CIDR=198.51.100.7/32 WORKER_COUNT=3 \
   MACHINE_TYPE=e2-standard-2 GCP_REGION=us-central1 GCP_ZONE=us-central1-a BOOT_DISK_SIZE_GB=40 \
-  TF_STATE_BUCKET=finstream-test-state FINSTREAM_IMAGE_TAG=0.1.0 FINSTREAM_OVERLAY=overlays/dev \
+  TF_STATE_BUCKET=finstream-test-state FINSTREAM_IMAGE_TAG=9.8.7-test FINSTREAM_OVERLAY=overlays/dev \
   "$deploy" --dry-run --all > "$work/dry.txt" 2> "$work/dry.err" || { cat "$work/dry.txt" "$work/dry.err"; fail "dry run failed"; }
 cat "$work/dry.txt"
 [ $existed = 1 ] || [ ! -e "$tfvars" ] || fail "--dry-run wrote $tfvars"
@@ -57,9 +57,9 @@ steps = [
     r"^\+ terraform -chdir=\S+/infra/terraform apply -input=false -auto-approve$",
     r"^# ==> image and Ansible .*overlays/dev",
     r"^\+ gcloud auth print-access-token \| podman login -u oauth2accesstoken --password-stdin https://us-central1-docker\.pkg\.dev$",
-    r'^\+ \S+/scripts/image\.sh --push "\$\(terraform -chdir=\S+ output -raw registry_path\)"$',
+    r'^\+ \S+/scripts/image\.sh --push "\$\(terraform -chdir=\S+ output -raw registry_path\)" --tag 9\.8\.7-test$',
     r"^\+ ansible k8s_cluster -i .*ansible_inventory_path.* -m ansible\.builtin\.wait_for_connection",
-    r"^\+ ansible-playbook -i .*ansible_inventory_path.*/infra/ansible/site\.yml -e finstream_overlay=overlays/dev -e finstream_image_tag=0\.1\.0 ",
+    r"^\+ ansible-playbook -i .*ansible_inventory_path.*/infra/ansible/site\.yml -e finstream_overlay=overlays/dev -e finstream_image_tag=9\.8\.7-test ",
     r"^\+ kubectl --kubeconfig \S+/infra/kubeconfig get nodes",
     r"^# ==> done$",
 ]
@@ -76,6 +76,13 @@ for line in lines:
 print(f"dry run: {len(steps)} steps in order")
 PY
 grep -q 'cleanup\|destroy' "$work/dry.txt" && fail "--all must not destroy anything"
+
+echo "--- the image tag defaults to finstream's version"
+version=$(grep -oP '^project\(finstream VERSION \K[0-9.]+' "$src/CMakeLists.txt")
+out=$(env -u FINSTREAM_IMAGE_TAG GCP_PROJECT_ID=finstream-test-42 "$deploy" --install-ansible-apps --dry-run 2>&1)
+grep -q -- "--push .* --tag $version\$" <<< "$out" || fail "image.sh not called with --tag $version: $out"
+grep -q -- "-e finstream_image_tag=$version " <<< "$out" || fail "playbook not given finstream_image_tag=$version: $out"
+echo "tag $version"
 
 echo "--- --dry-run --cleanup"
 out=$(GCP_PROJECT_ID=finstream-test-42 "$deploy" --cleanup --dry-run 2>&1)
