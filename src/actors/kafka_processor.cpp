@@ -39,7 +39,7 @@ public:
       , cfg_(cfg)
       , store_(store)
       , running_(running)
-      , proc_(cfg.indicators, store, cfg.options.max_cached)
+      , proc_(cfg.indicators, store, cfg.options.max_cached, cfg.options.revision_window)
       , dlq_(*cfg.producer, {}, cfg.dlq_suffix)
       , tracker_(proc_)
       , consumer_(cfg.kafka, cfg.group, this) {}

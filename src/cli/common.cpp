@@ -186,6 +186,7 @@ std::vector<std::string> pipeline_option_keys() {
           "processor.batch_ms",
           "processor.max_inflight",
           "processor.max_cached_symbols",
+          "processor.revision_window",
           "manager.schedule",
           "manager.timezone",
           "manager.poll_ms"};
@@ -210,6 +211,17 @@ source_options make_source_options(const settings& s) {
   return o;
 }
 
+namespace {
+
+int revision_window(const settings& s) {
+  auto n = s.integer("processor.revision_window");
+  if (n < 0 || n > 250)
+    throw std::invalid_argument("--revision-window must be between 0 and 250 sessions");
+  return static_cast<int>(n);
+}
+
+} // namespace
+
 engine::manager_options make_manager_options(const settings& s) {
   engine::manager_options o;
   auto from = parse_date(s.str("range.from"));
@@ -228,6 +240,7 @@ engine::manager_options make_manager_options(const settings& s) {
   if (o.schedule_minutes < 0)
     throw std::invalid_argument("--schedule: '" + s.str("manager.schedule") + "' is not HH:MM");
   engine::last_closed_trading_day(std::chrono::system_clock::now(), o.timezone); // validates tz
+  o.planning.revision_sessions = revision_window(s);
   return o;
 }
 
@@ -243,6 +256,7 @@ actors::processor_options make_processor_options(const settings& s) {
   o.batch_time = std::chrono::milliseconds{ms};
   o.max_inflight = static_cast<std::size_t>(inflight);
   o.max_cached = static_cast<std::size_t>(cached);
+  o.revision_window = static_cast<std::size_t>(revision_window(s));
   return o;
 }
 

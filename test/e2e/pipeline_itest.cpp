@@ -41,23 +41,8 @@ namespace {
 /// Starts the Yahoo replay server (test/sources) on the recorded responses; its base URL.
 std::pair<std::unique_ptr<process>, std::string> start_replay(const std::string& dir,
                                                               std::vector<std::string> extra = {}) {
-  auto replay_bin = (std::filesystem::path{test::binary()}.parent_path() / "yahoo_replay").string();
-  std::vector<std::string> args{"--port", "0", "--data",
-                                test::source_dir() + "/test/data/yahoo-chart"};
-  args.insert(args.end(), extra.begin(), extra.end());
-  auto replay = std::make_unique<process>(
-      args, dir + "/replay.log", std::vector<std::pair<std::string, std::string>>{}, replay_bin);
-  std::string port;
-  REQUIRE(wait_until(
-      [&] {
-        auto text = replay->log();
-        auto nl = text.find('\n');
-        if (nl == std::string::npos) return false;
-        port = text.substr(0, nl);
-        return true;
-      },
-      10s));
-  return {std::move(replay), "http://127.0.0.1:" + port};
+  return start_yahoo_replay(test::source_dir() + "/test/data/yahoo-chart", dir + "/replay.log",
+                            extra);
 }
 
 } // namespace

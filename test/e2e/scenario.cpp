@@ -1,8 +1,13 @@
 // Helpers shared by the end-to-end scenarios (see scenario.hpp).
 #include "scenario.hpp"
 
+#include <catch2/catch.hpp>
+
 #include <cstdio>
+#include <filesystem>
 #include <regex>
+
+#include "support/env.hpp"
 
 namespace finstream::e2e {
 
@@ -38,6 +43,27 @@ std::vector<std::string> run_args(const std::string& roles, const test_database&
 
 long long done_symbols(const test_database& db) {
   return db.scalar("SELECT count(*) FROM symbol_state WHERE status = 'done'");
+}
+
+std::pair<std::unique_ptr<process>, std::string>
+start_yahoo_replay(const std::string& data_dir, const std::string& log_path,
+                   const std::vector<std::string>& extra) {
+  auto bin = (std::filesystem::path{test::binary()}.parent_path() / "yahoo_replay").string();
+  std::vector<std::string> args{"--port", "0", "--data", data_dir};
+  args.insert(args.end(), extra.begin(), extra.end());
+  auto replay = std::make_unique<process>(
+      args, log_path, std::vector<std::pair<std::string, std::string>>{}, bin);
+  std::string port;
+  REQUIRE(wait_until(
+      [&] {
+        auto text = replay->log();
+        auto nl = text.find('\n');
+        if (nl == std::string::npos) return false;
+        port = text.substr(0, nl);
+        return true;
+      },
+      std::chrono::seconds{10}));
+  return {std::move(replay), "http://127.0.0.1:" + port};
 }
 
 long long metric(int port, const std::string& series) {

@@ -2,7 +2,9 @@
 // queries, metric scraping.
 #pragma once
 
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "harness.hpp"
@@ -22,6 +24,12 @@ std::vector<std::string> run_args(const std::string& roles, const test_database&
 
 /// Symbols whose last task is done (symbol_state).
 long long done_symbols(const test_database& db);
+
+/// Starts the Yahoo replay server (test/sources) on the recordings of `data_dir` (extra arguments
+/// after them), its output in `log_path`; the process and its base URL.
+std::pair<std::unique_ptr<process>, std::string>
+start_yahoo_replay(const std::string& data_dir, const std::string& log_path,
+                   const std::vector<std::string>& extra = {});
 
 /// The value of a metric series (exact name with labels) from /metrics; -1 when absent.
 long long metric(int port, const std::string& series);
