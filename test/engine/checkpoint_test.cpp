@@ -41,7 +41,7 @@ TEST_CASE("garbage is rejected, never misread") {
   CHECK_THROWS_WITH(symbol_checkpoint::decode(bad_version), Catch::Contains("version"));
 }
 
-TEST_CASE("the revision window round-trips bit for bit; version-1 checkpoints read without one") {
+TEST_CASE("the revision window round-trips bit for bit and version-1 checkpoints read without one") {
   symbol_checkpoint cp;
   cp.has_bars = true;
   cp.first_date = 100;

@@ -299,7 +299,7 @@ TEST_CASE("the revision window keeps the state before each of the last sessions"
   CHECK(proc.stats().duplicates == 2);
 }
 
-TEST_CASE("a revision restarts from the earliest revised session; older corrections are ignored") {
+TEST_CASE("a revision restarts from the earliest revised session and older corrections are ignored") {
   auto bars = walk(10000, 120, 23);
   auto first = slice(bars, 0, 115);
   first[112].high *= 1.02; // in the window at the next fetch
