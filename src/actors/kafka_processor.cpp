@@ -1,8 +1,10 @@
 // Kafka processor (see kafka_processor.hpp).
 #include "actors/kafka_processor.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <map>
+#include <optional>
 #include <stdexcept>
 
 #include "core/log.hpp"
@@ -10,9 +12,11 @@
 #include "actors/processor_metrics.hpp"
 #include "engine/partition_tracker.hpp"
 #include "engine/symbol_processor.hpp"
+#include "kafka/admin.hpp"
 #include "kafka/codec.hpp"
 #include "kafka/consumer.hpp"
 #include "kafka/dead_letter.hpp"
+#include "kafka/error.hpp"
 #include "metrics/metrics.hpp"
 
 namespace finstream::actors {
@@ -27,6 +31,14 @@ constexpr auto stall_grace = std::chrono::milliseconds{1000};
 constexpr std::int64_t offset_beginning = -2; // librdkafka's logical offset "beginning"
 // Records per poll: a record is a batch of up to ~1000 bars, so this bounds decoded input too.
 constexpr std::size_t max_poll_records = 16;
+// How often a running session compares the data topic's partition count with the recorded one.
+constexpr auto layout_check_interval = std::chrono::seconds{10};
+
+/// The data topic's partition count is not the one recorded in PostgreSQL: going on would move
+/// symbols between processors with no hand-over. Not retried: the processor stops.
+struct partition_layout_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
 
 /// One consumer session: from joining the group to leaving it (or failing). A failure (fenced
 /// commit, lost database, broker error) ends the session; the actor then starts a fresh one, which
@@ -39,9 +51,10 @@ public:
       , cfg_(cfg)
       , store_(store)
       , running_(running)
-      , proc_(cfg.indicators, store, cfg.options.max_cached)
+      , proc_(cfg.indicators, store, cfg.options.max_cached, cfg.options.revision_window)
       , dlq_(*cfg.producer, {}, cfg.dlq_suffix)
       , tracker_(proc_)
+      , admin_(cfg.kafka)
       , consumer_(cfg.kafka, cfg.group, this) {}
 
   ~session() override { broken_ = true; }
@@ -51,6 +64,7 @@ public:
     while (running_) {
       drain_mailbox();
       if (!running_) break;
+      check_layout({});
       auto records = consumer_.poll(max_poll_records, std::chrono::milliseconds{100});
       auto batches = decode_all(records);
       for (std::size_t i = 0; i < records.size(); ++i) {
@@ -113,6 +127,7 @@ public:
     for (const auto& tp : parts)
       ids.push_back(tp.partition);
     tracker_.assigned(ids);
+    check_layout(parts);
     auto claims = store_.claim(cfg_.group, cfg_.topic, ids);
     kafka::offset_map start;
     for (std::size_t i = 0; i < parts.size(); ++i) {
@@ -145,6 +160,35 @@ private:
     std::int64_t stored = -1;   // next offset as committed in PostgreSQL (-1: none yet)
     std::int64_t position = -1; // next offset after what this session has processed
   };
+
+  /// Throws partition_layout_error when the data topic's partition count (or a partition in
+  /// `assigned`) differs from the layout recorded in PostgreSQL (recorded by the first processor
+  /// to ask). Without `assigned`, checks at most every layout_check_interval.
+  void check_layout(const std::vector<kafka::topic_partition>& assigned) {
+    const auto now = clock_type::now();
+    if (assigned.empty() && now < next_layout_check_) return;
+    next_layout_check_ = now + layout_check_interval;
+    std::optional<int> count;
+    try {
+      count = admin_.partition_count(cfg_.topic, std::chrono::seconds{5});
+    } catch (const kafka::error& e) {
+      if (!assigned.empty()) throw;
+      log::warn("processor", "partition_count_unknown", {{"reason", e.what()}});
+      return;
+    }
+    if (!count) return; // not in the metadata (yet): the consumer reports a missing topic
+    if (layout_ == 0) layout_ = store_.partition_layout(cfg_.group, cfg_.topic, *count);
+    int seen = *count;
+    for (const auto& tp : assigned)
+      seen = std::max(seen, tp.partition + 1);
+    if (seen == layout_) return;
+    throw partition_layout_error(
+        "the partition count of topic '" + cfg_.topic + "' changed from " +
+        std::to_string(layout_) + " (recorded in PostgreSQL for group '" + cfg_.group + "') to " +
+        std::to_string(seen) +
+        ": symbols would move between processors without their state; this processor stops. "
+        "See docs/operations.md, \"Changing the partitions of the data topic\"");
+  }
 
   void drain_mailbox() {
     for (bool more = true; more;) {
@@ -293,6 +337,9 @@ private:
   std::shared_ptr<kafka::delivery_tracker> dlq_tracker_;
   std::map<kafka::topic_partition, owned> owned_;
   engine::partition_tracker tracker_; // after proc_: refers to it
+  kafka::admin admin_;                // partition count of the data topic (metadata requests)
+  int layout_ = 0;                    // partition count recorded in PostgreSQL (0: not read yet)
+  clock_type::time_point next_layout_check_{};
   std::deque<kafka::offset_map> inflight_offsets_;
   std::size_t inflight_ = 0;
   bool dirty_ = false;
@@ -314,6 +361,12 @@ void kafka_processor(caf::blocking_actor* self, kafka_processor_config cfg) {
       store = std::make_unique<pg_history_store>(cfg.dsn);
       s = std::make_unique<session>(self, cfg, *store, running);
       s->run();
+    } catch (const partition_layout_error& e) {
+      log::error("processor", "partition_layout_changed", {{"reason", e.what()}});
+      if (s) s->abandon();
+      s.reset();
+      if (cfg.on_fatal) cfg.on_fatal(e.what());
+      running = false;
     } catch (const std::exception& e) {
       log::error("processor", "processor_session_failed", {{"reason", e.what()}});
       if (s) s->abandon();

@@ -2,6 +2,7 @@
 // indicators, and committing rows + states + offsets through its sink actor in one transaction.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -26,6 +27,9 @@ struct kafka_processor_config {
   sink_actor sink;                           // its own sink actor (own connection), in order
   indicators::indicator_set indicators = indicators::indicator_set::default_set();
   processor_options options;
+  /// Called (from the actor's thread) when the processor refuses to go on: the data topic's
+  /// partition count differs from the one recorded in PostgreSQL. The actor then ends.
+  std::function<void(const std::string& reason)> on_fatal;
 };
 
 /// Runs until it receives stop_atom, then flushes, commits and leaves the group.
@@ -36,6 +40,11 @@ struct kafka_processor_config {
 /// each PostgreSQL commit the same offsets go to Kafka asynchronously (for lag-based autoscaling).
 /// Backpressure: with max_inflight commits outstanding it pauses every partition (still polling).
 /// A fenced commit (someone else owns a partition) restarts the consumer session from scratch.
+/// Partition layout: symbols follow the partition (key hash modulo the count), so a topic whose
+/// partition count changed moves symbols between processors with their pending records behind.
+/// The count is recorded in PostgreSQL on first use and checked at every assignment and every
+/// 10 s; on a difference the processor stops consuming, reports through on_fatal and ends (see
+/// docs/operations.md, "Changing the partitions of the data topic").
 void kafka_processor(caf::blocking_actor* self, kafka_processor_config cfg);
 
 } // namespace finstream::actors

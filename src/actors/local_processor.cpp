@@ -13,7 +13,8 @@ local_processor(processor_actor::stateful_pointer<local_processor_state> self,
   auto& st = self->state;
   st.store = cfg.store;
   st.proc =
-      std::make_unique<engine::symbol_processor>(cfg.indicators, *st.store, cfg.options.max_cached);
+      std::make_unique<engine::symbol_processor>(cfg.indicators, *st.store, cfg.options.max_cached,
+                                                 cfg.options.revision_window);
   auto opts = cfg.options;
   auto sink = cfg.sink;
   auto done_flushing = [=] {

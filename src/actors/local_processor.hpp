@@ -19,6 +19,7 @@ struct processor_options {
   std::chrono::milliseconds batch_time{200}; // ...or when the oldest pending row is this old
   std::size_t max_inflight = 2;              // commits in flight before replies are withheld
   std::size_t max_cached = 100000;           // symbol states kept in memory
+  std::size_t revision_window = 5;           // last sessions a source may still revise
 };
 
 struct local_processor_config {

@@ -41,6 +41,11 @@ pg_history_store::claim(const std::string& group, const std::string& topic,
   return pg::claim_partitions(conn_, group, topic, partitions);
 }
 
+int pg_history_store::partition_layout(const std::string& group, const std::string& topic,
+                                       int partitions) {
+  return pg::record_partition_layout(conn_, group, topic, partitions);
+}
+
 pg_plan_store::pg_plan_store(const std::string& dsn)
     : conn_(dsn)
     , lock_(dsn, pg::manager_lock_name) {}

@@ -28,6 +28,8 @@ public:
   std::vector<bar> load_bars(const std::string& symbol) override;
   std::vector<pg::partition_claim> claim(const std::string& group, const std::string& topic,
                                          const std::vector<std::int32_t>& partitions);
+  /// pg::record_partition_layout on this store's connection.
+  int partition_layout(const std::string& group, const std::string& topic, int partitions);
 
 private:
   pg::connection conn_;

@@ -1,6 +1,7 @@
 // Actor system assembly and orderly shutdown (see runtime.hpp).
 #include "actors/runtime.hpp"
 
+#include <mutex>
 #include <stdexcept>
 
 #include "core/log.hpp"
@@ -79,6 +80,12 @@ struct runtime::impl {
   std::vector<sink_actor> sinks;
   bool stopped = false;
   bool clean = true;
+  // Shared with the actors that may report a fatal failure (they can outlive an abandoned stop).
+  struct failure_box {
+    std::mutex mutex;
+    std::optional<std::string> reason;
+  };
+  std::shared_ptr<failure_box> failure = std::make_shared<failure_box>();
 
   explicit impl(runtime_config c)
       : cfg(std::move(c)) {
@@ -204,6 +211,10 @@ struct runtime::impl {
       pc.sink = spawn_sink();
       pc.indicators = cfg.indicators;
       pc.options = cfg.processing;
+      pc.on_fatal = [box = failure](const std::string& reason) {
+        std::lock_guard<std::mutex> lock(box->mutex);
+        if (!box->reason) box->reason = reason;
+      };
       blocking.push_back(sys->spawn(kafka_processor, std::move(pc)));
     }
   }
@@ -274,6 +285,11 @@ runtime::runtime(runtime_config cfg)
 
 runtime::~runtime() {
   stop();
+}
+
+std::optional<std::string> runtime::failure() const {
+  std::lock_guard<std::mutex> lock(impl_->failure->mutex);
+  return impl_->failure->reason;
 }
 
 std::optional<engine::manager_progress> runtime::progress(std::chrono::milliseconds timeout) {

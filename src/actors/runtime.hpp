@@ -74,6 +74,10 @@ public:
   /// destroying the runtime would wait for that actor.
   bool stop(std::chrono::milliseconds budget = std::chrono::seconds{8});
 
+  /// Why an actor gave up for good (e.g. a processor refusing a changed partition layout), or
+  /// nullopt. The process should then stop and exit non-zero.
+  std::optional<std::string> failure() const;
+
 private:
   struct impl;
   std::unique_ptr<impl> impl_;

@@ -186,6 +186,7 @@ std::vector<std::string> pipeline_option_keys() {
           "processor.batch_ms",
           "processor.max_inflight",
           "processor.max_cached_symbols",
+          "processor.revision_window",
           "manager.schedule",
           "manager.timezone",
           "manager.poll_ms",
@@ -220,6 +221,17 @@ source_options make_source_options(const settings& s) {
   return o;
 }
 
+namespace {
+
+int revision_window(const settings& s) {
+  auto n = s.integer("processor.revision_window");
+  if (n < 0 || n > 250)
+    throw std::invalid_argument("--revision-window must be between 0 and 250 sessions");
+  return static_cast<int>(n);
+}
+
+} // namespace
+
 engine::manager_options make_manager_options(const settings& s) {
   engine::manager_options o;
   auto from = parse_date(s.str("range.from"));
@@ -242,6 +254,7 @@ engine::manager_options make_manager_options(const settings& s) {
   if (o.planning.retry_base_ms < 1) throw std::invalid_argument("--retry-base-ms must be > 0");
   o.task_deadline_ms = s.integer("manager.task_deadline_ms");
   if (o.task_deadline_ms < 1) throw std::invalid_argument("--task-deadline-ms must be > 0");
+  o.planning.revision_sessions = revision_window(s);
   return o;
 }
 
@@ -257,6 +270,7 @@ actors::processor_options make_processor_options(const settings& s) {
   o.batch_time = std::chrono::milliseconds{ms};
   o.max_inflight = static_cast<std::size_t>(inflight);
   o.max_cached = static_cast<std::size_t>(cached);
+  o.revision_window = static_cast<std::size_t>(revision_window(s));
   return o;
 }
 

@@ -34,6 +34,7 @@ int run_run(int argc, char** argv) {
     return app.exit(e) == 0 ? exit_ok : exit_usage;
   }
   actors::runtime_config rc;
+  bool failed = false;
   try {
     auto s = binder.resolve();
     log::setup(s.str("log.level"));
@@ -85,6 +86,12 @@ int run_run(int argc, char** argv) {
                {"metrics_port", ops ? static_cast<int>(ops->port()) : -1}});
     while (!stop_requested()) {
       std::this_thread::sleep_for(std::chrono::milliseconds{250});
+      if (auto why = rt.failure()) {
+        // An actor refused to go on (e.g. the data topic's partitions changed): stop and say so.
+        log::error("main", "failed", {{"reason", *why}});
+        failed = true;
+        break;
+      }
       if (exit_when_idle) {
         auto p = rt.progress();
         if (p && p->idle) break;
@@ -96,14 +103,14 @@ int run_run(int argc, char** argv) {
       // redone by another replica; exit now rather than wait for it (see runtime::stop).
       log::warn("main", "stopped_abandoning_busy_actors");
       std::fflush(nullptr);
-      std::_Exit(exit_ok);
+      std::_Exit(failed ? exit_failure : exit_ok);
     }
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "finstream run: %s\n", e.what());
     return exit_usage;
   }
   log::info("main", "stopped");
-  return exit_ok;
+  return failed ? exit_failure : exit_ok;
 }
 
 } // namespace finstream::cli

@@ -66,6 +66,9 @@ const std::vector<option_def>& option_table() {
       {"processor.max_inflight", "--max-inflight", "2",
        "batches written concurrently per processor before it pauses its partitions"},
       {"processor.max_cached_symbols", "", "100000", "symbol states kept in memory per processor"},
+      {"processor.revision_window", "--revision-window", "5",
+       "last sessions of a symbol re-fetched with each daily task and corrected when the source "
+       "revised them (0 = off; same value on every replica)"},
       // manager
       {"manager.schedule", "--schedule", "17:30",
        "daily planning time (HH:MM) in manager.timezone, after the market close"},

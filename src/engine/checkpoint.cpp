@@ -12,7 +12,8 @@ namespace finstream::engine {
 namespace {
 
 constexpr char magic[4] = {'F', 'S', 'C', 'P'};
-constexpr std::uint8_t format_version = 1;
+// 1: without the revision window (still read: an empty window); 2: with it.
+constexpr std::uint8_t format_version = 2;
 
 template <class T>
 void put(std::string& out, T value) {
@@ -37,7 +38,10 @@ struct reader {
 
 std::string symbol_checkpoint::encode() const {
   std::string out;
-  out.reserve(32 + applied_splits.size() * 4 + indicator_state.size());
+  std::size_t size = 40 + applied_splits.size() * 4 + indicator_state.size();
+  for (const auto& w : window)
+    size += 56 + w.state_before.size();
+  out.reserve(size);
   out.append(magic, 4);
   put<std::uint8_t>(out, format_version);
   put<std::uint8_t>(out, has_bars ? 1 : 0);
@@ -46,6 +50,18 @@ std::string symbol_checkpoint::encode() const {
   put<std::uint32_t>(out, static_cast<std::uint32_t>(applied_splits.size()));
   for (auto d : applied_splits)
     put<std::int32_t>(out, d);
+  put<std::uint32_t>(out, static_cast<std::uint32_t>(window.size()));
+  for (const auto& w : window) {
+    put<std::int32_t>(out, w.b.date);
+    put<double>(out, w.b.open);
+    put<double>(out, w.b.high);
+    put<double>(out, w.b.low);
+    put<double>(out, w.b.close);
+    put<double>(out, w.b.adj_close);
+    put<std::int64_t>(out, w.b.volume);
+    put<std::uint32_t>(out, static_cast<std::uint32_t>(w.state_before.size()));
+    out += w.state_before;
+  }
   put<std::uint32_t>(out, static_cast<std::uint32_t>(indicator_state.size()));
   out += indicator_state;
   return out;
@@ -55,8 +71,9 @@ symbol_checkpoint symbol_checkpoint::decode(std::string_view bytes) {
   if (bytes.size() < 4 || std::memcmp(bytes.data(), magic, 4) != 0)
     throw std::runtime_error("not a symbol checkpoint");
   reader r{bytes.substr(4)};
-  if (auto v = r.get<std::uint8_t>(); v != format_version)
-    throw std::runtime_error("unsupported symbol checkpoint version " + std::to_string(v));
+  const auto version = r.get<std::uint8_t>();
+  if (version != 1 && version != format_version)
+    throw std::runtime_error("unsupported symbol checkpoint version " + std::to_string(version));
   symbol_checkpoint cp;
   auto flag = r.get<std::uint8_t>();
   if (flag > 1) throw std::runtime_error("corrupt symbol checkpoint");
@@ -68,6 +85,27 @@ symbol_checkpoint symbol_checkpoint::decode(std::string_view bytes) {
   cp.applied_splits.reserve(n);
   for (std::uint32_t i = 0; i < n; ++i)
     cp.applied_splits.push_back(r.get<std::int32_t>());
+  if (version >= 2) {
+    auto entries = r.get<std::uint32_t>();
+    if (entries > r.in.size() / 48) throw std::runtime_error("corrupt symbol checkpoint");
+    cp.window.resize(entries);
+    for (auto& w : cp.window) {
+      w.b.date = r.get<std::int32_t>();
+      w.b.open = r.get<double>();
+      w.b.high = r.get<double>();
+      w.b.low = r.get<double>();
+      w.b.close = r.get<double>();
+      w.b.adj_close = r.get<double>();
+      w.b.volume = r.get<std::int64_t>();
+      auto n_state = r.get<std::uint32_t>();
+      if (n_state > r.in.size()) throw std::runtime_error("corrupt symbol checkpoint");
+      w.state_before.assign(r.in.data(), n_state);
+      r.in.remove_prefix(n_state);
+    }
+    for (std::size_t i = 1; i < cp.window.size(); ++i)
+      if (cp.window[i].b.date <= cp.window[i - 1].b.date)
+        throw std::runtime_error("corrupt symbol checkpoint");
+  }
   auto len = r.get<std::uint32_t>();
   if (len != r.in.size()) throw std::runtime_error("corrupt symbol checkpoint");
   cp.indicator_state.assign(r.in.data(), r.in.size());

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/bar.hpp"
 #include "core/date.hpp"
 
 namespace finstream::engine {
@@ -19,6 +20,15 @@ struct symbol_checkpoint {
   day_t last_date = 0;               // last processed bar: later bars are new, others duplicates
   std::vector<day_t> applied_splits; // split dates already reflected in the stored rows, ascending
   std::string indicator_state;       // indicators::indicator_set::save()
+
+  /// One session of the revision window: a processed bar and the indicators' state just before
+  /// it, so that a revised bar restarts the computation there bit-exactly.
+  struct window_entry {
+    bar b;
+    std::string state_before; // indicators::indicator_set::save() before b
+  };
+  /// The last processed bars (consecutive, ascending, at most the processor's revision window).
+  std::vector<window_entry> window;
 
   /// Versioned binary encoding; decode throws std::runtime_error on anything it did not write.
   std::string encode() const;

@@ -15,6 +15,19 @@ std::optional<std::pair<day_t, day_t>> missing_range(const symbol_status* st, da
   return std::nullopt;
 }
 
+namespace {
+
+/// The date `n` weekdays (Monday to Friday) before `day`.
+day_t weekdays_before(day_t day, int n) {
+  while (n > 0) {
+    --day;
+    if (const auto w = weekday(day); w != 0 && w != 6) --n;
+  }
+  return day;
+}
+
+} // namespace
+
 std::vector<fetch_task> plan_tasks(const plan_input& in, const std::vector<symbol_status>& state,
                                    const planner_options& opts) {
   std::unordered_map<std::string, const symbol_status*> by_symbol;
@@ -32,6 +45,11 @@ std::vector<fetch_task> plan_tasks(const plan_input& in, const std::vector<symbo
     if (st != nullptr && st->status == "done" && st->planned_to >= in.to &&
         range->first > in.from && st->planned_from <= range->first)
       continue;
+    // The revision window: a continuation re-fetches the last sessions already stored.
+    if (st != nullptr && st->first_date && st->last_date && range->first == *st->last_date + 1 &&
+        opts.revision_sessions > 0)
+      range->first = std::max({in.from, *st->first_date,
+                               weekdays_before(range->first, opts.revision_sessions)});
     if (st != nullptr && st->status == "failed" && st->planned_from == range->first &&
         st->planned_to == range->second) {
       if (st->permanent || st->attempts >= opts.max_attempts) continue;

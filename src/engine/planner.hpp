@@ -31,14 +31,19 @@ struct planner_options {
   int max_attempts = 5;                // transient failures before giving up on a range
   std::int64_t retry_base_ms = 30'000; // backoff after the n-th failure: base * 2^(n-1)
   std::int64_t retry_max_ms = 3'600'000;
+  /// Revision window: a task that continues a done symbol starts this many weekdays before its
+  /// last_date, so that the source's corrections of those sessions (a preliminary volume) reach
+  /// the processors, which compare them with the stored bars. 0 = off.
+  int revision_sessions = 5;
 };
 
 /// One planning pass. Pure: the same inputs give the same tasks (ids include `epoch`).
 /// - a symbol never fetched gets [from, to];
 /// - a done symbol gets what is missing: [from, to] when from < first_date (one task, the middle is
-///   deduplicated downstream), else [last_date + 1, to]; nothing when it covers [from, to], nor
-///   when its last task already asked up to `to` (its source was final only through an earlier
-///   date, e.g. today's session still open: asked again once the target moves);
+///   deduplicated downstream), else [last_date + 1, to] started earlier by the revision window
+///   (never before from or first_date); nothing when it covers [from, to], nor when its last task
+///   already asked up to `to` (its source was final only through an earlier date, e.g. today's
+///   session still open: asked again once the target moves);
 /// - a planned symbol is re-planned unless its task is in `in_flight` (published by this leader);
 /// - a failed symbol: permanent → only when its range would change; transient → after a backoff,
 ///   at most max_attempts times per range.

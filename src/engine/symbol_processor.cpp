@@ -3,6 +3,7 @@
 #include "engine/symbol_processor.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 #include "core/log.hpp"
@@ -10,10 +11,11 @@
 namespace finstream::engine {
 
 symbol_processor::symbol_processor(indicators::indicator_set prototype, history_store& store,
-                                   std::size_t max_cached)
+                                   std::size_t max_cached, std::size_t revision_window)
     : prototype_(std::move(prototype))
     , store_(store)
-    , max_cached_(std::max<std::size_t>(max_cached, 1)) {
+    , max_cached_(std::max<std::size_t>(max_cached, 1))
+    , revision_window_(revision_window) {
   if (prototype_.output_count() != indicator_column_count)
     throw std::invalid_argument("processor indicator set must have the table's " +
                                 std::to_string(indicator_column_count) + " outputs");
@@ -83,7 +85,14 @@ bool symbol_processor::needs_history(const bar_batch& batch) {
 }
 
 void symbol_processor::emit(const std::string& symbol, context& ctx, const bar& b,
-                            pending_output& out) {
+                            pending_output& out, bool keep) {
+  auto& window = ctx.cp.window;
+  if (keep && revision_window_ > 0) {
+    window.push_back({b, ctx.set.save()});
+    if (window.size() > revision_window_) window.erase(window.begin());
+  } else {
+    window.clear();
+  }
   ctx.set.update(b, scratch_.data());
   auto& row = out.rows.emplace_back();
   row.symbol = symbol;
@@ -122,13 +131,17 @@ void symbol_processor::process(const bar_batch& batch, pending_output& out) {
       ctx.cp.has_bars && !batch.bars.empty() && batch.bars.front().date < ctx.cp.first_date;
   if (ctx.stale || !new_splits.empty() || extends_back) {
     recompute(batch.symbol, ctx, batch, new_splits, out);
+  } else if (auto at = revision_point(ctx, batch.bars)) {
+    revise(batch.symbol, ctx, *at, batch.bars, out);
   } else {
-    for (const auto& b : batch.bars) {
+    const auto n = batch.bars.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& b = batch.bars[i];
       if (ctx.cp.has_bars && b.date <= ctx.cp.last_date) {
         ++stats_.duplicates;
         continue;
       }
-      emit(batch.symbol, ctx, b, out);
+      emit(batch.symbol, ctx, b, out, n - i <= revision_window_);
     }
   }
   ctx.cp.indicator_state = ctx.set.save();
@@ -141,6 +154,69 @@ void symbol_processor::process(const bar_batch& batch, pending_output& out) {
         batch.complete_through != 0 ? std::min(batch.complete_through, batch.to) : batch.to;
     out.outcomes.push_back({batch.symbol, batch.task_id, batch.from, through, true, false, {}});
   }
+}
+
+namespace {
+
+bool same_bits(const bar& a, const bar& b) {
+  // Bit for bit (a NaN equals itself): the sessions a source sent twice unchanged are dropped.
+  auto eq = [](double x, double y) { return std::memcmp(&x, &y, sizeof x) == 0; };
+  return a.date == b.date && eq(a.open, b.open) && eq(a.high, b.high) && eq(a.low, b.low) &&
+         eq(a.close, b.close) && eq(a.adj_close, b.adj_close) && a.volume == b.volume;
+}
+
+} // namespace
+
+std::optional<std::size_t> symbol_processor::revision_point(const context& ctx,
+                                                            const std::vector<bar>& bars) const {
+  const auto& window = ctx.cp.window;
+  if (window.empty() || !ctx.cp.has_bars) return std::nullopt;
+  for (const auto& b : bars) {
+    if (b.date < window.front().b.date) continue; // before the window: a duplicate
+    if (b.date > ctx.cp.last_date) break;         // new bars from here on (ascending)
+    auto it = std::lower_bound(
+        window.begin(), window.end(), b.date,
+        [](const symbol_checkpoint::window_entry& w, day_t d) { return w.b.date < d; });
+    if (it != window.end() && same_bits(it->b, b)) continue;
+    // Revised, or a session the source did not have before: the first (earliest) one wins.
+    return static_cast<std::size_t>(it - window.begin());
+  }
+  return std::nullopt;
+}
+
+void symbol_processor::revise(const std::string& symbol, context& ctx, std::size_t at,
+                              const std::vector<bar>& bars, pending_output& out) {
+  ++stats_.revisions;
+  auto& window = ctx.cp.window;
+  // The sessions from the one at `at` on (or from a new session just after the one before it) as
+  // the source now reports them: the stored ones, replaced or completed by the batch's.
+  const day_t after = at > 0 ? window[at - 1].b.date : window[at].b.date - 1;
+  std::vector<bar> sessions;
+  sessions.reserve(window.size() - at + bars.size());
+  for (std::size_t i = at; i < window.size(); ++i)
+    sessions.push_back(window[i].b);
+  for (const auto& b : bars) {
+    if (b.date <= after) {
+      ++stats_.duplicates; // unchanged (revision_point found the first difference after it)
+      continue;
+    }
+    auto it = std::lower_bound(sessions.begin(), sessions.end(), b.date,
+                               [](const bar& x, day_t d) { return x.date < d; });
+    if (it != sessions.end() && it->date == b.date) {
+      if (!same_bits(*it, b)) ++stats_.revised_bars;
+      *it = b;
+    } else {
+      if (b.date <= ctx.cp.last_date) ++stats_.revised_bars;
+      sessions.insert(it, b);
+    }
+  }
+  ctx.set.restore(window[at].state_before);
+  window.resize(at); // the entries before the restart stay valid
+  const auto n = sessions.size();
+  for (std::size_t i = 0; i < n; ++i)
+    emit(symbol, ctx, sessions[i], out, n - i <= revision_window_);
+  log::info("processor", "revision",
+            {{"symbol", symbol}, {"from", format_date(sessions.front().date)}, {"bars", n}});
 }
 
 void symbol_processor::recompute(const std::string& symbol, context& ctx, const bar_batch& batch,
@@ -173,9 +249,10 @@ void symbol_processor::recompute(const std::string& symbol, context& ctx, const 
   }
   ctx.set = prototype_;
   ctx.cp.has_bars = false;
+  ctx.cp.window.clear();
   ctx.stale = false;
-  for (const auto& b : history)
-    emit(symbol, ctx, b, out);
+  for (std::size_t i = 0; i < history.size(); ++i)
+    emit(symbol, ctx, history[i], out, history.size() - i <= revision_window_);
   log::info("processor", "recompute",
             {{"symbol", symbol}, {"bars", history.size()}, {"splits", splits.size()}});
 }

@@ -77,6 +77,8 @@ struct processor_stats {
   std::uint64_t bars_in = 0;
   std::uint64_t duplicates = 0; // bars at or before the symbol's last processed date
   std::uint64_t recomputes = 0; // full recomputes (split, state from another algorithm version)
+  std::uint64_t revisions = 0;    // restarts inside the revision window (a stored bar revised)
+  std::uint64_t revised_bars = 0; // sessions of the window the source reported differently
   std::uint64_t failed_tasks = 0;
 };
 
@@ -90,9 +92,10 @@ public:
   /// `prototype` fixes the indicator configuration; its outputs must be the default set's columns
   /// (core/indicator_row.hpp) so rows fit the table. `max_cached` bounds memory: beyond it, symbols
   /// without uncommitted changes are evicted (least recently used first) and restored when seen
-  /// again.
+  /// again. `revision_window`: how many of a symbol's last sessions the source may still revise
+  /// (see process()); 0 = none.
   symbol_processor(indicators::indicator_set prototype, history_store& store,
-                   std::size_t max_cached = 100000);
+                   std::size_t max_cached = 100000, std::size_t revision_window = 5);
 
   /// Restores the states of those of `symbols` not in memory, in one store call. Optional (get()
   /// restores one by one otherwise); a caller holding many batches calls it first.
@@ -100,6 +103,12 @@ public:
 
   bool needs_history(const bar_batch& batch);
 
+  /// Bars after the symbol's last processed date are new: one row each. A bar at or before it is
+  /// compared, bit for bit, with the stored one when it falls in the revision window (the last
+  /// `revision_window` processed sessions, kept with the indicators' state before each in the
+  /// checkpoint): unchanged, it is dropped; revised (or a session missing until now), the
+  /// computation restarts from the state before it and emits that session and every later one
+  /// again, bit-identical to a fresh computation on the revised data. Older bars are duplicates.
   void process(const bar_batch& batch, pending_output& out);
 
   /// The last `pending_output` was committed: its symbols' states are now safe to evict.
@@ -128,12 +137,18 @@ private:
   context& insert(const std::string& symbol, const std::optional<stored_checkpoint>& stored);
   void recompute(const std::string& symbol, context& ctx, const bar_batch& batch,
                  const std::vector<split_event>& new_splits, pending_output& out);
-  void emit(const std::string& symbol, context& ctx, const bar& b, pending_output& out);
+  std::optional<std::size_t> revision_point(const context& ctx, const std::vector<bar>& bars) const;
+  void revise(const std::string& symbol, context& ctx, std::size_t at, const std::vector<bar>& bars,
+              pending_output& out);
+  /// `keep`: b is among the last `revision_window_` bars of what is being emitted (its state is
+  /// kept in the window; a bar not kept empties the window, which stays consecutive).
+  void emit(const std::string& symbol, context& ctx, const bar& b, pending_output& out, bool keep);
   void shrink();
 
   indicators::indicator_set prototype_;
   history_store& store_;
   std::size_t max_cached_;
+  std::size_t revision_window_;
   std::unordered_map<std::string, context> cache_;
   std::list<std::string> lru_; // front = most recently used
   processor_stats stats_;

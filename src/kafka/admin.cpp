@@ -200,20 +200,17 @@ std::optional<int> admin::partition_count(const std::string& topic,
   return st.partitions;
 }
 
-void admin::delete_topics(const std::vector<std::string>& topics,
-                          std::chrono::milliseconds timeout) {
-  if (topics.empty()) return;
+namespace {
+
+using event_ptr = std::unique_ptr<rd_kafka_event_t, event_deleter>;
+
+/// Runs one admin request: `submit(rk, options, queue)` calls rd_kafka_<Op>; returns the result
+/// event after checking its request-level error. `what` names the operation in errors.
+template <class Submit>
+event_ptr admin_request(rd_kafka_t* rk, rd_kafka_admin_op_t op, const char* what,
+                        std::chrono::milliseconds timeout, Submit submit) {
   char errstr[512];
-  std::vector<rd_kafka_DeleteTopic_t*> items;
-  for (const auto& t : topics)
-    items.push_back(rd_kafka_DeleteTopic_new(t.c_str()));
-  struct owner {
-    std::vector<rd_kafka_DeleteTopic_t*>& v;
-    ~owner() { rd_kafka_DeleteTopic_destroy_array(v.data(), v.size()); }
-  } own{items};
-  rd_kafka_t* rk = impl_->handle->c_ptr();
-  std::unique_ptr<rd_kafka_AdminOptions_t, options_deleter> opts{
-      rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_DELETETOPICS)};
+  std::unique_ptr<rd_kafka_AdminOptions_t, options_deleter> opts{rd_kafka_AdminOptions_new(rk, op)};
   const int budget = static_cast<int>(timeout.count());
   if (rd_kafka_AdminOptions_set_operation_timeout(opts.get(), budget, errstr, sizeof errstr) !=
           RD_KAFKA_RESP_ERR_NO_ERROR ||
@@ -221,14 +218,34 @@ void admin::delete_topics(const std::vector<std::string>& topics,
           RD_KAFKA_RESP_ERR_NO_ERROR)
     throw error(std::string{"kafka admin: bad timeout: "} + errstr);
   std::unique_ptr<rd_kafka_queue_t, queue_deleter> queue{rd_kafka_queue_new(rk)};
-  rd_kafka_DeleteTopics(rk, items.data(), items.size(), opts.get(), queue.get());
-  std::unique_ptr<rd_kafka_event_t, event_deleter> ev{
-      rd_kafka_queue_poll(queue.get(), budget + 5000)};
-  if (!ev) throw error("kafka admin: no DeleteTopics result", RdKafka::ERR__TIMED_OUT);
+  submit(rk, opts.get(), queue.get());
+  event_ptr ev{rd_kafka_queue_poll(queue.get(), budget + 5000)};
+  if (!ev)
+    throw error(std::string{"kafka admin: no "} + what + " result", RdKafka::ERR__TIMED_OUT);
   if (rd_kafka_resp_err_t e = rd_kafka_event_error(ev.get()); e != RD_KAFKA_RESP_ERR_NO_ERROR)
-    throw error(std::string{"kafka admin: DeleteTopics failed: "} +
+    throw error(std::string{"kafka admin: "} + what + " failed: " +
                     rd_kafka_event_error_string(ev.get()),
                 e);
+  return ev;
+}
+
+} // namespace
+
+void admin::delete_topics(const std::vector<std::string>& topics,
+                          std::chrono::milliseconds timeout) {
+  if (topics.empty()) return;
+  std::vector<rd_kafka_DeleteTopic_t*> items;
+  for (const auto& t : topics)
+    items.push_back(rd_kafka_DeleteTopic_new(t.c_str()));
+  struct owner {
+    std::vector<rd_kafka_DeleteTopic_t*>& v;
+    ~owner() { rd_kafka_DeleteTopic_destroy_array(v.data(), v.size()); }
+  } own{items};
+  auto ev = admin_request(impl_->handle->c_ptr(), RD_KAFKA_ADMIN_OP_DELETETOPICS, "DeleteTopics",
+                          timeout, [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o,
+                                       rd_kafka_queue_t* q) {
+                            rd_kafka_DeleteTopics(rk, items.data(), items.size(), o, q);
+                          });
   const rd_kafka_DeleteTopics_result_t* res = rd_kafka_event_DeleteTopics_result(ev.get());
   if (!res) throw error("kafka admin: unexpected event type for DeleteTopics");
   size_t n = 0;
@@ -245,6 +262,37 @@ void admin::delete_topics(const std::vector<std::string>& topics,
                   code);
     }
   }
+}
+
+void admin::create_partitions(const std::string& topic, int total,
+                              std::chrono::milliseconds timeout) {
+  char errstr[512];
+  rd_kafka_NewPartitions_t* parts =
+      rd_kafka_NewPartitions_new(topic.c_str(), static_cast<size_t>(total), errstr, sizeof errstr);
+  if (!parts) throw error("kafka admin: invalid partition count for '" + topic + "': " + errstr);
+  struct owner {
+    rd_kafka_NewPartitions_t* p;
+    ~owner() { rd_kafka_NewPartitions_destroy(p); }
+  } own{parts};
+  auto ev = admin_request(impl_->handle->c_ptr(), RD_KAFKA_ADMIN_OP_CREATEPARTITIONS,
+                          "CreatePartitions", timeout,
+                          [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                            rd_kafka_CreatePartitions(rk, &parts, 1, o, q);
+                          });
+  const rd_kafka_CreatePartitions_result_t* res = rd_kafka_event_CreatePartitions_result(ev.get());
+  if (!res) throw error("kafka admin: unexpected event type for CreatePartitions");
+  size_t n = 0;
+  const rd_kafka_topic_result_t** results = rd_kafka_CreatePartitions_result_topics(res, &n);
+  for (size_t i = 0; i < n; ++i) {
+    auto code = static_cast<RdKafka::ErrorCode>(rd_kafka_topic_result_error(results[i]));
+    if (code != RdKafka::ERR_NO_ERROR) {
+      const char* text = rd_kafka_topic_result_error_string(results[i]);
+      throw error("kafka admin: cannot add partitions to '" + topic + "': " +
+                      detail::describe(code) + (text ? std::string{": "} + text : std::string{}),
+                  code);
+    }
+  }
+  log::info("kafka", "partitions_created", {{"topic", topic}, {"partitions", total}});
 }
 
 std::vector<topic_info> admin::ensure_topics(const std::vector<topic_spec>& specs,

@@ -59,6 +59,12 @@ public:
   void delete_topics(const std::vector<std::string>& topics,
                      std::chrono::milliseconds timeout = std::chrono::seconds{30});
 
+  /// Raises the partition count of `topic` to `total` (Kafka cannot lower it). Symbols keyed to
+  /// the topic move between partitions: see docs/operations.md before doing this to a topic in
+  /// use. Throws kafka::error on failure or when `timeout` passes.
+  void create_partitions(const std::string& topic, int total,
+                         std::chrono::milliseconds timeout = std::chrono::seconds{30});
+
 private:
   struct impl;
   std::unique_ptr<impl> impl_;

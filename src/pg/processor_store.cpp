@@ -111,4 +111,26 @@ std::vector<partition_claim> claim_partitions(connection& c, const std::string& 
   return out;
 }
 
+int record_partition_layout(connection& c, const std::string& group, const std::string& topic,
+                            int partitions) {
+  if (partitions < 1) throw std::invalid_argument("pg: a topic has at least one partition");
+  const std::string count = std::to_string(partitions);
+  auto known = [&](connection& conn) {
+    return conn.query("SELECT coalesce(max(partition) + 1, 0) FROM processor_offsets\n"
+                      "WHERE consumer_group = $1 AND topic = $2",
+                      group, topic);
+  };
+  auto r = c.with_retry([&](connection& conn) {
+    conn.query("INSERT INTO processor_offsets (consumer_group, topic, partition)\n"
+               "SELECT $1, $2, p FROM generate_series(0, $3::integer - 1) AS p\n"
+               "WHERE NOT EXISTS (SELECT 1 FROM processor_offsets\n"
+               "                  WHERE consumer_group = $1 AND topic = $2)\n"
+               "ON CONFLICT DO NOTHING",
+               group, topic, count);
+    // A separate statement: it sees the rows a concurrent first processor inserted too.
+    return known(conn);
+  });
+  return static_cast<int>(r.int64(0, 0));
+}
+
 } // namespace finstream::pg

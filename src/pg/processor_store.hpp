@@ -39,4 +39,12 @@ std::vector<partition_claim> claim_partitions(connection& c, const std::string& 
                                               const std::string& topic,
                                               const std::vector<std::int32_t>& partitions);
 
+/// The partition count of (group, topic) as PostgreSQL knows it: one past the highest partition
+/// with a processor_offsets row. When the pair has no row yet, records `partitions` first (rows
+/// 0..partitions-1, nothing committed) and returns it. Processors compare it with the topic's
+/// current count: a different count means symbols moved between partitions (see
+/// docs/operations.md, "Changing the partitions of the data topic").
+int record_partition_layout(connection& c, const std::string& group, const std::string& topic,
+                            int partitions);
+
 } // namespace finstream::pg

@@ -48,14 +48,14 @@ long long done_symbols(const test_database& db) {
   return db.scalar("SELECT count(*) FROM symbol_state WHERE status = 'done'");
 }
 
-std::pair<std::unique_ptr<process>, std::string> start_replay(const std::string& dir,
-                                                              std::vector<std::string> extra) {
-  auto replay_bin = (std::filesystem::path{test::binary()}.parent_path() / "yahoo_replay").string();
-  std::vector<std::string> args{"--port", "0", "--data",
-                                test::source_dir() + "/test/data/yahoo-chart"};
+std::pair<std::unique_ptr<process>, std::string>
+start_yahoo_replay(const std::string& data_dir, const std::string& log_path,
+                   const std::vector<std::string>& extra) {
+  auto bin = (std::filesystem::path{test::binary()}.parent_path() / "yahoo_replay").string();
+  std::vector<std::string> args{"--port", "0", "--data", data_dir};
   args.insert(args.end(), extra.begin(), extra.end());
   auto replay = std::make_unique<process>(
-      args, dir + "/replay.log", std::vector<std::pair<std::string, std::string>>{}, replay_bin);
+      args, log_path, std::vector<std::pair<std::string, std::string>>{}, bin);
   std::string port;
   REQUIRE(wait_until(
       [&] {
@@ -71,6 +71,12 @@ std::pair<std::unique_ptr<process>, std::string> start_replay(const std::string&
 
 int url_port(const std::string& url) {
   return std::stoi(url.substr(url.rfind(':') + 1));
+}
+
+std::pair<std::unique_ptr<process>, std::string> start_replay(const std::string& dir,
+                                                              std::vector<std::string> extra) {
+  return start_yahoo_replay(test::source_dir() + "/test/data/yahoo-chart", dir + "/replay.log",
+                            extra);
 }
 
 long long metric(int port, const std::string& series) {

@@ -25,6 +25,12 @@ std::vector<std::string> run_args(const std::string& roles, const test_database&
 /// Symbols whose last task is done (symbol_state).
 long long done_symbols(const test_database& db);
 
+/// Starts the Yahoo replay server (test/sources) on the recordings of `data_dir` (extra arguments
+/// after them), its output in `log_path`; the process and its base URL.
+std::pair<std::unique_ptr<process>, std::string>
+start_yahoo_replay(const std::string& data_dir, const std::string& log_path,
+                   const std::vector<std::string>& extra = {});
+
 /// Starts the Yahoo replay server (test/sources) on the recorded responses (`extra`: e.g. its
 /// --script flags); the process and its base URL.
 std::pair<std::unique_ptr<process>, std::string> start_replay(const std::string& dir,

@@ -1,6 +1,9 @@
 // Tests of the symbol checkpoint encoding.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <limits>
+
 #include "engine/checkpoint.hpp"
 
 using namespace finstream::engine;
@@ -36,4 +39,55 @@ TEST_CASE("garbage is rejected, never misread") {
   auto bad_version = bytes;
   bad_version[4] = 9;
   CHECK_THROWS_WITH(symbol_checkpoint::decode(bad_version), Catch::Contains("version"));
+}
+
+TEST_CASE("the revision window round-trips bit for bit and version-1 checkpoints read without one") {
+  symbol_checkpoint cp;
+  cp.has_bars = true;
+  cp.first_date = 100;
+  cp.last_date = 102;
+  for (finstream::day_t d = 101; d <= 102; ++d) {
+    symbol_checkpoint::window_entry w;
+    w.b.date = d;
+    w.b.open = 1.5;
+    w.b.high = 2.25;
+    w.b.low = 0.1;
+    w.b.close = 1.0 / 3.0;
+    w.b.adj_close = std::numeric_limits<double>::quiet_NaN();
+    w.b.volume = 123456789012LL + d;
+    w.state_before = std::string("st\0x", 4) + std::to_string(d);
+    cp.window.push_back(w);
+  }
+  cp.indicator_state = "now";
+  auto bytes = cp.encode();
+  auto back = symbol_checkpoint::decode(bytes);
+  REQUIRE(back.window.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    CHECK(back.window[i].b.date == cp.window[i].b.date);
+    CHECK(back.window[i].b.close == cp.window[i].b.close);
+    CHECK(std::isnan(back.window[i].b.adj_close));
+    CHECK(back.window[i].b.volume == cp.window[i].b.volume);
+    CHECK(back.window[i].state_before == cp.window[i].state_before);
+  }
+  CHECK(back.indicator_state == "now");
+  for (std::size_t n = 0; n < bytes.size(); ++n)
+    CHECK_THROWS(symbol_checkpoint::decode(bytes.substr(0, n)));
+  // Entries out of date order are corrupt.
+  std::swap(cp.window[0], cp.window[1]);
+  CHECK_THROWS(symbol_checkpoint::decode(cp.encode()));
+
+  // Version 1 (before the window): the same layout without the window's count.
+  symbol_checkpoint old;
+  old.has_bars = true;
+  old.first_date = 5;
+  old.last_date = 9;
+  old.indicator_state = "state";
+  auto v2 = old.encode();
+  const std::size_t count_at = 4 + 1 + 1 + 4 + 4 + 4; // magic, version, flag, dates, splits
+  std::string v1 = v2.substr(0, count_at) + v2.substr(count_at + 4);
+  v1[4] = 1;
+  auto read = symbol_checkpoint::decode(v1);
+  CHECK(read.last_date == 9);
+  CHECK(read.window.empty());
+  CHECK(read.indicator_state == "state");
 }

@@ -45,7 +45,9 @@ TEST_CASE("a symbol never fetched gets one task for the whole range") {
 TEST_CASE("a done symbol gets only what is missing, a complete one nothing") {
   std::vector<symbol_status> st{done("AAPL", "2020-01-01", "2020-06-30"),
                                 done("MSFT", "2020-01-01", "2020-12-31")};
-  auto tasks = plan_tasks(input({"AAPL", "MSFT"}), st);
+  planner_options no_window;
+  no_window.revision_sessions = 0;
+  auto tasks = plan_tasks(input({"AAPL", "MSFT"}), st, no_window);
   REQUIRE(tasks.size() == 1);
   CHECK(tasks[0].symbol == "AAPL");
   CHECK(tasks[0].from == d("2020-07-01"));
@@ -116,6 +118,36 @@ TEST_CASE("a task completed short of its range (session not closed) waits for th
   in.to = d("2021-01-04"); // the next daily run
   auto tasks = plan_tasks(in, {st});
   REQUIRE(tasks.size() == 1);
-  CHECK(tasks[0].from == d("2020-12-31"));
+  CHECK(tasks[0].from == d("2020-12-24")); // 2020-12-31 and the revision window before it
   CHECK(tasks[0].to == d("2021-01-04"));
+}
+
+TEST_CASE("a continuation re-fetches the revision window, never before from or first_date") {
+  // 2020-06-30 is a Tuesday: the five sessions up to it start on Wednesday 2020-06-24.
+  auto tasks = plan_tasks(input({"AAPL"}), {done("AAPL", "2020-01-01", "2020-06-30")});
+  REQUIRE(tasks.size() == 1);
+  CHECK(tasks[0].from == d("2020-06-24"));
+  CHECK(tasks[0].to == d("2020-12-31"));
+  planner_options two;
+  two.revision_sessions = 2;
+  CHECK(plan_tasks(input({"AAPL"}), {done("AAPL", "2020-01-01", "2020-06-30")}, two)[0].from ==
+        d("2020-06-29"));
+  // Only three sessions stored (from = first_date): the window starts at the first one.
+  auto late = input({"AAPL"});
+  late.from = d("2020-06-26");
+  CHECK(plan_tasks(late, {done("AAPL", "2020-06-26", "2020-06-30")})[0].from == d("2020-06-26"));
+  // A complete symbol is not asked again for its window alone, nor is one whose last task
+  // (window included) already asked up to the target.
+  CHECK(plan_tasks(input({"AAPL"}), {done("AAPL", "2020-01-01", "2020-12-31")}).empty());
+  auto st = done("AAPL", "2020-01-01", "2020-12-30");
+  st.planned_from = d("2020-12-24");
+  st.planned_to = d("2020-12-31");
+  CHECK(plan_tasks(input({"AAPL"}), {st}).empty());
+  // A failed continuation is retried over the same (window-extended) range, with its backoff.
+  auto failed = done("AAPL", "2020-01-01", "2020-06-30");
+  failed.status = "failed";
+  failed.planned_from = d("2020-06-24");
+  failed.planned_to = d("2020-12-31");
+  failed.attempts = 5;
+  CHECK(plan_tasks(input({"AAPL"}), {failed}).empty()); // attempts used up for this range
 }

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 
 #include "engine/symbol_processor.hpp"
 #include "support/bar_walk.hpp"
@@ -234,4 +235,116 @@ TEST_CASE("preloading restores many symbols at once and changes no result") {
   store.commit(out, indicators::indicator_set::algorithm_version);
   require_same_rows(whole, store, "A");
   require_same_rows(whole, store, "B");
+}
+
+TEST_CASE("the revision window: unchanged sessions are dropped, a revised one restarts there") {
+  auto bars = walk(10000, 200, 21);
+  // The source first reported session 197 with a preliminary volume and close.
+  auto preliminary = slice(bars, 0, 198);
+  preliminary[197].volume /= 3;
+  preliminary[197].close *= 1.01;
+  // Fresh run on the revised data: the reference.
+  test::memory_history_store fresh, daily;
+  run(fresh, {batch_of("PRE", bars)});
+  // Day 1 with the preliminary bar, day 2 (a restarted process: the window comes from the stored
+  // checkpoint) re-fetching the last five sessions plus two new ones.
+  run(daily, {batch_of("PRE", preliminary)});
+  symbol_processor proc{indicators::indicator_set::default_set(), daily};
+  pending_output out;
+  proc.process(batch_of("PRE", slice(bars, 193, 200)), out);
+  // Four unchanged sessions dropped; the revised one and the two new ones emitted, nothing older.
+  CHECK(proc.stats().duplicates == 4);
+  CHECK(proc.stats().revisions == 1);
+  CHECK(proc.stats().revised_bars == 1);
+  CHECK(proc.stats().recomputes == 0);
+  REQUIRE(out.rows.size() == 3);
+  CHECK(out.rows.front().b.date == 10197);
+  daily.commit(out, indicators::indicator_set::algorithm_version);
+  require_same_rows(fresh, daily, "PRE");
+  // The same re-fetch again changes nothing.
+  out.clear();
+  proc.process(batch_of("PRE", slice(bars, 195, 200)), out);
+  CHECK(out.rows.empty());
+  CHECK(proc.stats().revisions == 1);
+}
+
+TEST_CASE("the revision window keeps the state before each of the last sessions") {
+  auto bars = walk(10000, 50, 22);
+  test::memory_history_store store;
+  run(store, {batch_of("RING", slice(bars, 0, 30)), batch_of("RING", slice(bars, 30, 32))});
+  auto cp = symbol_checkpoint::decode(store.checkpoints.at("RING").bytes);
+  REQUIRE(cp.window.size() == 5);
+  for (std::size_t i = 0; i < 5; ++i)
+    CHECK(cp.window[i].b == bars[27 + i]);
+  // Each entry is the state a fresh computation has just before that session.
+  for (std::size_t i = 0; i < 5; ++i) {
+    auto set = indicators::indicator_set::default_set();
+    std::vector<double> values(set.output_count());
+    for (std::size_t j = 0; j < 27 + i; ++j)
+      set.update(bars[j], values.data());
+    CHECK(set.save() == cp.window[i].state_before);
+  }
+  // A window of 0 keeps nothing, and then re-fetched sessions are plain duplicates.
+  test::memory_history_store off;
+  symbol_processor proc{indicators::indicator_set::default_set(), off, 100000, 0};
+  pending_output out;
+  proc.process(batch_of("RING", slice(bars, 0, 30)), out);
+  off.commit(out, indicators::indicator_set::algorithm_version);
+  CHECK(symbol_checkpoint::decode(off.checkpoints.at("RING").bytes).window.empty());
+  auto changed = slice(bars, 28, 30);
+  changed[1].volume += 1;
+  out.clear();
+  proc.process(batch_of("RING", changed), out);
+  CHECK(out.rows.empty());
+  CHECK(proc.stats().duplicates == 2);
+}
+
+TEST_CASE("a revision restarts from the earliest revised session and older corrections are ignored") {
+  auto bars = walk(10000, 120, 23);
+  auto first = slice(bars, 0, 115);
+  first[112].high *= 1.02; // in the window at the next fetch
+  first[110].open *= 0.98; // in the window too, earlier
+  first[60].volume += 7;   // long outside the window: stays as first reported
+  test::memory_history_store daily;
+  run(daily, {batch_of("OLD", first)});
+  symbol_processor proc{indicators::indicator_set::default_set(), daily};
+  pending_output out;
+  proc.process(batch_of("OLD", slice(bars, 50, 120)), out);
+  CHECK(proc.stats().revisions == 1);
+  CHECK(proc.stats().revised_bars == 2);
+  REQUIRE(out.rows.size() == 10); // sessions 110..119
+  CHECK(out.rows.front().b.date == 10110);
+  daily.commit(out, indicators::indicator_set::algorithm_version);
+  // Equal to a fresh run on what the source reports now, except for the correction of session 60
+  // that came after its window had passed.
+  auto expected_input = bars;
+  expected_input[60] = first[60];
+  test::memory_history_store fresh;
+  run(fresh, {batch_of("OLD", expected_input)});
+  require_same_rows(fresh, daily, "OLD");
+}
+
+TEST_CASE("a session missing from the window until now is inserted and the rest recomputed") {
+  auto bars = walk(10000, 80, 24);
+  auto gappy = slice(bars, 0, 78);
+  gappy.erase(gappy.begin() + 76); // the source skipped session 76 at first
+  test::memory_history_store daily, fresh;
+  run(daily, {batch_of("GAP", gappy)});
+  run(daily, {batch_of("GAP", slice(bars, 73, 80))}, {0});
+  run(fresh, {batch_of("GAP", bars)});
+  require_same_rows(fresh, daily, "GAP");
+}
+
+TEST_CASE("an unchanged session with a NaN adjusted close is not a revision") {
+  auto bars = walk(10000, 40, 25);
+  for (auto& b : bars)
+    b.adj_close = std::numeric_limits<double>::quiet_NaN();
+  test::memory_history_store store;
+  symbol_processor proc{indicators::indicator_set::default_set(), store};
+  pending_output out;
+  proc.process(batch_of("NAN", slice(bars, 0, 38)), out);
+  out.clear();
+  proc.process(batch_of("NAN", slice(bars, 33, 40)), out);
+  CHECK(proc.stats().revisions == 0);
+  CHECK(out.rows.size() == 2);
 }

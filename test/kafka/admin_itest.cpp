@@ -115,3 +115,21 @@ TEST_CASE("delete_topics removes topics and ignores missing ones", "[kafka][admi
   }
   CHECK(gone);
 }
+
+TEST_CASE("create_partitions raises a topic's partition count and cannot lower it",
+          "[kafka][admin]") {
+  finstream::kafka::config c;
+  c.bootstrap_servers = finstream::test::kafka_bootstrap();
+  finstream::kafka::admin a{c};
+  auto name = finstream::test::unique_name("grow_me");
+  a.ensure_topics({{name, 2, -1, {}}});
+  a.create_partitions(name, 5);
+  bool grown = false;
+  for (int i = 0; i < 100 && !grown; ++i) {
+    grown = a.partition_count(name) == 5;
+    if (!grown) std::this_thread::sleep_for(std::chrono::milliseconds{100});
+  }
+  CHECK(grown);
+  CHECK_THROWS_WITH(a.create_partitions(name, 3), Catch::Contains(name));
+  a.delete_topics({name});
+}

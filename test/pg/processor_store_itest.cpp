@@ -86,3 +86,25 @@ TEST_CASE("load_symbol_state returns only stored symbols and validates its input
   CHECK(pg::load_symbol_state(c, {}).empty());
   CHECK_THROWS_AS(pg::load_symbol_state(c, {"AAPL", "a b"}), std::invalid_argument);
 }
+
+TEST_CASE("record_partition_layout records the first count and then reports the recorded one",
+          "[pg][processor_store]") {
+  test::scratch_db db;
+  pg::connection c{db.dsn()};
+  pg::migrate(c);
+  CHECK(pg::record_partition_layout(c, "g", "t", 4) == 4);
+  // Recorded: a later call reports 4 whatever the topic has now.
+  CHECK(pg::record_partition_layout(c, "g", "t", 6) == 4);
+  // The rows are the partitions' offset rows, nothing committed; claims keep their positions.
+  auto claims = pg::claim_partitions(c, "g", "t", {0, 3});
+  CHECK(claims[0].epoch == 1);
+  CHECK_FALSE(claims[1].next_offset);
+  CHECK(pg::record_partition_layout(c, "g", "t", 6) == 4);
+  // A deployment that claimed its partitions before layouts were recorded: the highest one counts.
+  pg::claim_partitions(c, "old", "t", {0, 1, 2});
+  CHECK(pg::record_partition_layout(c, "old", "t", 3) == 3);
+  CHECK(pg::record_partition_layout(c, "old", "t", 5) == 3);
+  // Other groups and topics are independent; a count below 1 is refused.
+  CHECK(pg::record_partition_layout(c, "g", "u", 2) == 2);
+  CHECK_THROWS_AS(pg::record_partition_layout(c, "g", "v", 0), std::invalid_argument);
+}
