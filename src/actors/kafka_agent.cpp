@@ -10,12 +10,15 @@
 #include "kafka/consumer.hpp"
 #include "kafka/dead_letter.hpp"
 #include "kafka/error.hpp"
+#include "sources/async_fetch.hpp"
 
 namespace finstream::actors {
 
 namespace {
 
 constexpr auto delivery_timeout = std::chrono::seconds{60};
+// How often an agent waiting for its fetch looks for a stop request.
+constexpr auto stop_check_interval = std::chrono::milliseconds{50};
 
 // Publishes a task's batches and waits until all are acknowledged; false when one was not.
 bool publish(kafka::producer& p, const kafka_agent_config& cfg, std::vector<bar_batch>& batches) {
@@ -35,7 +38,7 @@ bool publish(kafka::producer& p, const kafka_agent_config& cfg, std::vector<bar_
 
 void kafka_agent(caf::blocking_actor* self, kafka_agent_config cfg) {
   bool running = true;
-  auto src = cfg.make_source();
+  std::shared_ptr<source> src = cfg.make_source();
   kafka::dead_letter dlq{*cfg.producer, {}, cfg.dlq_suffix};
   while (running) {
     try {
@@ -55,7 +58,22 @@ void kafka_agent(caf::blocking_actor* self, kafka_agent_config cfg) {
             continue;
           }
           const auto& t = task.value();
-          auto result = src->fetch(t.symbol, t.from, t.to);
+          // On its own thread, so that a stop is not held up by a long fetch (Retry-After,
+          // timeouts): the mailbox is checked between short waits.
+          async_fetch fetch{src, t.symbol, t.from, t.to};
+          while (!fetch.wait_for(stop_check_interval)) {
+            self->receive([&](stop_atom) { running = false; },
+                          caf::after(std::chrono::milliseconds{0}) >> [] {});
+            if (!running) break;
+          }
+          if (!running) {
+            // Not committed: once this member has left the group, the task is delivered to
+            // another one. The fetch thread is left to finish alone (async_fetch).
+            log::warn("agent", "fetch_abandoned", {{"symbol", t.symbol}});
+            if (cfg.abandoned) ++*cfg.abandoned;
+            break;
+          }
+          auto result = fetch.take();
           engine::record_fetch(t, result, src->kind());
           auto batches = engine::make_batches(t, std::move(result), cfg.batch_bars);
           if (publish(*cfg.producer, cfg, batches)) {

@@ -1,6 +1,7 @@
 // Actor system assembly and orderly shutdown (see runtime.hpp).
 #include "actors/runtime.hpp"
 
+#include <atomic>
 #include <stdexcept>
 
 #include "core/log.hpp"
@@ -64,6 +65,9 @@ struct runtime::impl {
   std::vector<sink_actor> sinks;
   bool stopped = false;
   bool clean = true;
+  // Fetches the Kafka agents abandoned at the stop (their tasks stay uncommitted).
+  std::shared_ptr<std::atomic<std::size_t>> abandoned =
+      std::make_shared<std::atomic<std::size_t>>(0);
 
   explicit impl(runtime_config c)
       : cfg(std::move(c)) {
@@ -168,6 +172,7 @@ struct runtime::impl {
       ac.producer = producer;
       ac.make_source = cfg.make_source;
       ac.batch_bars = cfg.batch_bars;
+      ac.abandoned = abandoned;
       blocking.push_back(sys->spawn(kafka_agent, std::move(ac)));
     }
     for (int i = 0; i < cfg.roles.processors; ++i) {
@@ -240,8 +245,9 @@ struct runtime::impl {
     for (auto& s : sinks)
       self->send_exit(s, caf::exit_reason::user_shutdown);
     if (producer) producer->flush(std::chrono::seconds{1});
-    clean = down == watched;
-    if (!clean) log::warn("main", "stop_timeout", {{"pending_actors", watched - down}});
+    if (down < watched) log::warn("main", "stop_timeout", {{"pending_actors", watched - down}});
+    if (*abandoned > 0) log::warn("main", "fetches_abandoned", {{"count", abandoned->load()}});
+    clean = down == watched && *abandoned == 0;
     return clean;
   }
 };

@@ -14,7 +14,8 @@ int run_run(int argc, char** argv) {
       "Hosts manager, agent and processor actors in the weights given by --roles; replicas\n"
       "of this process cooperate through Kafka (topics created when missing) and write\n"
       "to PostgreSQL exactly once. One manager among all replicas is active (leader lock).\n"
-      "Stops cleanly on SIGTERM/SIGINT: stops consuming, commits, leaves its groups.",
+      "Stops cleanly on SIGTERM/SIGINT: stops consuming, commits, leaves its groups; exit 0\n"
+      "when everything stopped cleanly, 3 when work in progress was abandoned.",
       "finstream run"};
   bool exit_when_idle = false;
   app.add_flag("--exit-when-idle", exit_when_idle,
@@ -81,11 +82,12 @@ int run_run(int argc, char** argv) {
     }
     log::info("main", "stopping", {{"signal", stop_requested()}});
     if (!rt.stop()) {
-      // An actor is still busy (an agent in a long fetch): its work is uncommitted and will be
-      // redone by another replica; exit now rather than wait for it (see runtime::stop).
-      log::warn("main", "stopped_abandoning_busy_actors");
+      // Work was abandoned (a fetch dropped, or an actor busy past the budget): it is uncommitted
+      // and will be redone by another replica. Exit now rather than wait for it, and say so in
+      // the exit code (see runtime::stop).
+      log::error("main", "stopped_abandoning_work", {{"exit_code", exit_abandoned}});
       std::fflush(nullptr);
-      std::_Exit(exit_ok);
+      std::_Exit(exit_abandoned);
     }
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "finstream run: %s\n", e.what());

@@ -123,6 +123,10 @@ std::pair<int, std::string> run_to_end(std::vector<std::string> args, const std:
                                        std::chrono::milliseconds timeout = std::chrono::seconds{
                                            120});
 
+/// Members of consumer group `group` on the test broker now (0 for an empty or unknown group);
+/// -1 when the broker did not answer.
+int group_members(const std::string& group);
+
 /// GET http://127.0.0.1:port/path → (status, body); status 0 when the connection failed.
 std::pair<int, std::string> http_get(int port, const std::string& path);
 
