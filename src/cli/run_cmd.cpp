@@ -54,6 +54,7 @@ int run_run(int argc, char** argv) {
           "no database: give --pg DSN (or --pg-file, FINSTREAM_PG, PGHOST)");
     actors::kafka_topology k;
     k.client.bootstrap_servers = s.str("kafka.bootstrap");
+    k.client.extra = kafka_properties(s); // security.protocol, sasl.*, ssl.*, ...: see settings.hpp
     k.task_topic = s.str("kafka.task_topic");
     k.data_topic = s.str("kafka.data_topic");
     k.agent_group = s.str("kafka.agent_group");
@@ -66,7 +67,7 @@ int run_run(int argc, char** argv) {
     rc.kafka = k;
     install_signal_handlers();
     auto ops = start_ops_server(s);
-    readiness_probe probe{rc.dsn, k.client.bootstrap_servers};
+    readiness_probe probe{rc.dsn, k.client.bootstrap_servers, k.client.extra};
     actors::runtime rt{rc};
     log::info("main", "started",
               {{"managers", rc.roles.managers},

@@ -152,11 +152,20 @@ void event_router::event_cb(RdKafka::Event& event) {
     if (log::enabled(lvl))
       log::write(lvl, "kafka", "librdkafka",
                  {{"client", client_}, {"facility", event.fac()}, {"msg", event.str()}});
+    if (lvl == log::level::err) {
+      std::lock_guard<std::mutex> lock(failure_mutex_);
+      last_failure_ = event.str();
+    }
     break;
   }
-  case RdKafka::Event::EVENT_ERROR:
+  case RdKafka::Event::EVENT_ERROR: {
+    {
+      std::lock_guard<std::mutex> lock(failure_mutex_);
+      last_failure_ = event.str();
+    }
     if (on_error_) on_error_(event.err(), event.str(), event.fatal());
     break;
+  }
   case RdKafka::Event::EVENT_THROTTLE:
     log::debug(
         "kafka", "throttled",
@@ -166,6 +175,11 @@ void event_router::event_cb(RdKafka::Event& event) {
   default:
     break;
   }
+}
+
+std::string event_router::last_failure() const {
+  std::lock_guard<std::mutex> lock(failure_mutex_);
+  return last_failure_;
 }
 
 std::unique_ptr<RdKafka::Conf> make_conf(const config& c, role r, event_router* router) {

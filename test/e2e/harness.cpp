@@ -132,8 +132,11 @@ bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds tim
 }
 
 test_database::test_database(const std::string& prefix)
+    : test_database(prefix, test::pg_dsn()) {}
+
+test_database::test_database(const std::string& prefix, const std::string& admin_dsn)
     : name_(test::unique_name(prefix))
-    , admin_dsn_(test::pg_dsn()) {
+    , admin_dsn_(admin_dsn) {
   pg::connection admin{admin_dsn_};
   admin.exec("CREATE DATABASE " + name_);
   dsn_ = pg::dsn_with(admin_dsn_, {{"dbname", name_}});

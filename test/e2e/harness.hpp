@@ -12,6 +12,7 @@
 
 #include "core/bar.hpp"
 #include "pg/connection.hpp"
+#include "support/private_postgres.hpp"
 
 namespace finstream::e2e {
 
@@ -51,6 +52,8 @@ bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds tim
 class test_database {
 public:
   explicit test_database(const std::string& prefix);
+  /// The same on the server of `admin_dsn` (e.g. a private_postgres).
+  test_database(const std::string& prefix, const std::string& admin_dsn);
   ~test_database();
   const std::string& dsn() const { return dsn_; }
   pg::connection connect() const { return pg::connection{dsn_}; }
@@ -62,6 +65,10 @@ private:
   std::string admin_dsn_;
   std::string dsn_;
 };
+
+/// A private PostgreSQL server (test/support/private_postgres.hpp) for tests that pause it.
+using test::private_postgres;
+
 
 /// Unique topic and group names for one test, as `finstream run` flags.
 struct kafka_names {
