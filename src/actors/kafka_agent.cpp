@@ -1,7 +1,6 @@
 // Kafka agent (see kafka_agent.hpp).
 #include "actors/kafka_agent.hpp"
 
-#include <future>
 #include <optional>
 #include <thread>
 
@@ -15,12 +14,17 @@
 #include "kafka/dead_letter.hpp"
 #include "kafka/error.hpp"
 #include "pg/manager_store.hpp"
+#include "sources/async_fetch.hpp"
 
 namespace finstream::actors {
 
 namespace {
 
 constexpr auto delivery_timeout = std::chrono::seconds{60};
+// How often an agent waiting for its fetch looks for a stop request.
+constexpr auto stop_check_interval = std::chrono::milliseconds{50};
+// How long a fetch runs before the agent pauses its partitions and polls beside it.
+constexpr auto pause_after = std::chrono::seconds{1};
 
 // Publishes a task's batches and waits until all are acknowledged; false when one was not.
 bool publish(kafka::producer& p, const kafka_agent_config& cfg, std::vector<bar_batch>& batches) {
@@ -34,17 +38,6 @@ bool publish(kafka::producer& p, const kafka_agent_config& cfg, std::vector<bar_
   if (p.wait(*tracker, delivery_timeout)) return true;
   log::warn("agent", "publish_failed", {{"reason", tracker->first_error()}});
   return false;
-}
-
-/// Runs `src->fetch` on a thread of its own, so that the consumer keeps polling (heartbeats,
-/// rebalances) however long the fetch takes. The thread owns a reference to the source: when the
-/// agent stops before the fetch returns, the thread finishes on its own and the result is dropped.
-std::future<fetch_result> fetch_async(std::shared_ptr<source> src, const fetch_task& t) {
-  std::packaged_task<fetch_result()> job{
-      [src, symbol = t.symbol, from = t.from, to = t.to] { return src->fetch(symbol, from, to); }};
-  auto result = job.get_future();
-  std::thread{std::move(job)}.detach();
-  return result;
 }
 
 /// Records that this agent starts `t` (symbol_state.started_at: the manager's deadline counts from
@@ -85,25 +78,37 @@ void kafka_agent(caf::blocking_actor* self, kafka_agent_config cfg) {
           }
           const auto& t = task.value();
           record_start(db, cfg.dsn, t);
-          // The fetch runs beside the poll loop, the partitions paused: the agent keeps its place
-          // in the group (max.poll.interval.ms) through retries and Retry-After waits.
-          // A quick fetch (most are) is simply awaited: pausing costs the pre-fetched records.
-          auto pending = fetch_async(src, t);
-          if (pending.wait_for(std::chrono::seconds{1}) != std::future_status::ready) {
-            consumer.pause_all();
-            while (running && pending.wait_for(std::chrono::milliseconds{0}) !=
-                                  std::future_status::ready) {
-              self->receive([&](stop_atom) { running = false; },
-                            caf::after(std::chrono::milliseconds{0}) >> [] {});
-              // Paused: nothing should come back; should something, it is consumed again later.
-              if (running)
-                for (auto& early : consumer.poll(1, std::chrono::milliseconds{100}))
-                  consumer.seek(early.where(), early.offset);
+          // The fetch runs on a thread of its own (async_fetch): the mailbox is checked between
+          // short waits, so a stop is not held up by a long fetch (Retry-After, timeouts). A quick
+          // fetch (most are) is simply awaited; one still running after a second gets the
+          // partitions paused while this actor keeps polling, so that the agent keeps its place
+          // in the group (max.poll.interval.ms) through retries and Retry-After waits (pausing
+          // costs the pre-fetched records, hence not at once).
+          async_fetch fetch{src, t.symbol, t.from, t.to};
+          const auto fetch_started = std::chrono::steady_clock::now();
+          bool paused = false;
+          while (!fetch.wait_for(stop_check_interval)) {
+            self->receive([&](stop_atom) { running = false; },
+                          caf::after(std::chrono::milliseconds{0}) >> [] {});
+            if (!running) break;
+            if (!paused && std::chrono::steady_clock::now() - fetch_started >= pause_after) {
+              consumer.pause_all();
+              paused = true;
             }
-            consumer.resume_all();
+            // Paused: nothing should come back; should something, it is consumed again later.
+            if (paused)
+              for (auto& early : consumer.poll(1, std::chrono::milliseconds{100}))
+                consumer.seek(early.where(), early.offset);
           }
-          if (!running) break; // the fetch is abandoned: the task is redelivered (not committed)
-          auto result = pending.get();
+          if (!running) {
+            // Not committed: once this member has left the group, the task is delivered to
+            // another one. The fetch thread is left to finish alone (async_fetch).
+            log::warn("agent", "fetch_abandoned", {{"symbol", t.symbol}});
+            if (cfg.abandoned) ++*cfg.abandoned;
+            break;
+          }
+          if (paused) consumer.resume_all();
+          auto result = fetch.take();
           engine::record_fetch(t, result, src->kind());
           auto batches = engine::make_batches(t, std::move(result), cfg.batch_bars);
           if (publish(*cfg.producer, cfg, batches)) {

@@ -2,6 +2,7 @@
 #include "actors/runtime.hpp"
 
 #include <mutex>
+#include <atomic>
 #include <stdexcept>
 
 #include "core/log.hpp"
@@ -86,6 +87,9 @@ struct runtime::impl {
     std::optional<std::string> reason;
   };
   std::shared_ptr<failure_box> failure = std::make_shared<failure_box>();
+  // Fetches the Kafka agents abandoned at the stop (their tasks stay uncommitted).
+  std::shared_ptr<std::atomic<std::size_t>> abandoned =
+      std::make_shared<std::atomic<std::size_t>>(0);
 
   explicit impl(runtime_config c)
       : cfg(std::move(c)) {
@@ -198,6 +202,7 @@ struct runtime::impl {
       ac.dsn = cfg.dsn;
       ac.kafka.consumer_extra.emplace_back("max.poll.interval.ms",
                                            std::to_string(k.agent_max_poll_interval_ms));
+      ac.abandoned = abandoned;
       blocking.push_back(sys->spawn(kafka_agent, std::move(ac)));
     }
     for (int i = 0; i < cfg.roles.processors; ++i) {
@@ -274,8 +279,9 @@ struct runtime::impl {
     for (auto& s : sinks)
       self->send_exit(s, caf::exit_reason::user_shutdown);
     if (producer) producer->flush(std::chrono::seconds{1});
-    clean = down == watched;
-    if (!clean) log::warn("main", "stop_timeout", {{"pending_actors", watched - down}});
+    if (down < watched) log::warn("main", "stop_timeout", {{"pending_actors", watched - down}});
+    if (*abandoned > 0) log::warn("main", "fetches_abandoned", {{"count", abandoned->load()}});
+    clean = down == watched && *abandoned == 0;
     return clean;
   }
 };

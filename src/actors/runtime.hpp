@@ -67,11 +67,14 @@ public:
   std::optional<engine::manager_progress>
   progress(std::chrono::milliseconds timeout = std::chrono::seconds{5});
 
-  /// Orderly shutdown: managers and agents stop taking work, processors commit what they hold and
-  /// leave their groups. Returns within about `budget`: false when some actor is still busy (an
-  /// agent inside a long fetch). Every state is consistent at any moment (exactly-once does not
-  /// depend on a clean stop), so the caller may then end the process at once with std::_Exit:
-  /// destroying the runtime would wait for that actor.
+  /// Orderly shutdown: managers and agents stop taking work, processors commit what they hold,
+  /// every Kafka consumer closes and leaves its group (an agent abandons a fetch in progress to do
+  /// so: its task is uncommitted and goes to another member). Returns within about `budget`:
+  /// true when everything stopped cleanly; false when work was abandoned: a fetch was dropped, or
+  /// some actor is still busy past the budget (a commit or delivery that does not end). Every
+  /// state is consistent at any moment (exactly-once does not depend on a clean stop), but after
+  /// false the caller must end the process with std::_Exit and a non-zero code: destroying the
+  /// runtime would wait for a busy actor, and an abandoned fetch thread may still be running.
   bool stop(std::chrono::milliseconds budget = std::chrono::seconds{8});
 
   /// Why an actor gave up for good (e.g. a processor refusing a changed partition layout), or

@@ -9,6 +9,10 @@ inline constexpr int exit_ok = 0;
 inline constexpr int exit_failure =
     1; // the work failed (a symbol could not be fetched, a test run failed)
 inline constexpr int exit_usage = 2; // bad command line or bad input file
+/// Stopped (SIGTERM/SIGINT) without finishing the work it held: a fetch abandoned or an actor
+/// still busy past the stop budget. Nothing is lost (uncommitted work is redone), but the stop was
+/// not clean; see the log's fetches_abandoned / stop_timeout.
+inline constexpr int exit_abandoned = 3;
 
 int run_local(int argc, char** argv);
 int run_run(int argc, char** argv);

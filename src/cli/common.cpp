@@ -3,7 +3,9 @@
 
 #include <csignal>
 #include <cstdio>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -73,9 +75,11 @@ std::unique_ptr<http::server> start_ops_server(const settings& s) {
   }
 }
 
-readiness_probe::readiness_probe(std::string dsn, std::optional<std::string> kafka_bootstrap)
+readiness_probe::readiness_probe(std::string dsn, std::optional<std::string> kafka_bootstrap,
+                                 kafka::properties kafka_extra)
     : dsn_(std::move(dsn))
-    , kafka_(std::move(kafka_bootstrap)) {
+    , kafka_(std::move(kafka_bootstrap))
+    , kafka_extra_(std::move(kafka_extra)) {
   auto& r = http::readiness::global();
   checks_.push_back(r.add("postgres", [this] { return pg_ok_.load(); }));
   if (kafka_) checks_.push_back(r.add("kafka", [this] { return kafka_ok_.load(); }));
@@ -108,6 +112,7 @@ void readiness_probe::loop() {
           kafka::config c;
           c.bootstrap_servers = *kafka_;
           c.client_id = "finstream-readiness";
+          c.extra = kafka_extra_;
           admin = std::make_unique<kafka::admin>(c);
         }
         admin->partition_count("__consumer_offsets", std::chrono::seconds{2});
@@ -179,6 +184,9 @@ std::vector<std::string> pipeline_option_keys() {
           "range.to",
           "pg.dsn",
           "pg.dsn_file",
+          "pg.statement_timeout_ms",
+          "pg.idle_in_transaction_timeout_ms",
+          "pg.tcp_user_timeout_ms",
           "log.level",
           "metrics.port",
           "metrics.address",
@@ -275,12 +283,49 @@ actors::processor_options make_processor_options(const settings& s) {
 }
 
 std::string resolve_dsn(const settings& s) {
+  // Every connection made from here on carries the configured limits (pg::session_limits).
+  pg::session_limits limits;
+  auto ms = [&](const char* key) {
+    const auto v = s.integer(key);
+    if (v < 0 || v > 2'000'000'000)
+      throw std::invalid_argument(std::string{"--"} + key + " must be 0..2000000000");
+    return std::chrono::milliseconds{v};
+  };
+  limits.statement_timeout = ms("pg.statement_timeout_ms");
+  limits.idle_in_transaction_timeout = ms("pg.idle_in_transaction_timeout_ms");
+  limits.tcp_user_timeout = ms("pg.tcp_user_timeout_ms");
+  pg::set_default_session_limits(limits);
   // A flag beats FINSTREAM_PG / FINSTREAM_PG_FILE; a config-file or environment value comes after
   // them (pg::resolve_dsn's order).
   pg::dsn_sources src;
   (s.origin("pg.dsn") == "flag" ? src.flag_dsn : src.config_dsn) = s.str("pg.dsn");
   (s.origin("pg.dsn_file") == "flag" ? src.flag_file : src.config_file) = s.str("pg.dsn_file");
   return pg::resolve_dsn(src);
+}
+
+kafka::properties kafka_properties(const settings& s) {
+  kafka::properties out;
+  for (const auto& [name, value] : s.with_prefix(kafka_properties_prefix)) {
+    const std::string suffix = ".file";
+    if (name.size() <= suffix.size() ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0) {
+      out.emplace_back(name, value);
+      continue;
+    }
+    const std::string property = name.substr(0, name.size() - suffix.size());
+    std::ifstream in{value, std::ios::binary};
+    std::ostringstream text;
+    if (in) text << in.rdbuf();
+    if (!in || in.bad())
+      throw std::invalid_argument("kafka property " + property + ": cannot read the file '" +
+                                  value + "'");
+    std::string secret = text.str();
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r'))
+      secret.pop_back();
+    out.emplace_back(property, std::move(secret));
+  }
+  // Name order puts "x.file" right after "x": a secret from a file is applied last and wins.
+  return out;
 }
 
 progress_line::progress_line()

@@ -15,6 +15,7 @@
 #include "engine/manager_core.hpp"
 #include "http/readiness.hpp"
 #include "http/server.hpp"
+#include "kafka/config.hpp"
 #include "sources/factory.hpp"
 
 namespace finstream::cli {
@@ -31,13 +32,16 @@ std::unique_ptr<http::server> start_ops_server(const settings& s);
 /// readiness checks "postgres" and "kafka" whose answers are the last probe's.
 class readiness_probe {
 public:
-  readiness_probe(std::string dsn, std::optional<std::string> kafka_bootstrap);
+  /// `kafka_extra`: the librdkafka properties of the process's clients (security settings).
+  readiness_probe(std::string dsn, std::optional<std::string> kafka_bootstrap,
+                  kafka::properties kafka_extra = {});
   ~readiness_probe();
 
 private:
   void loop();
   std::string dsn_;
   std::optional<std::string> kafka_;
+  kafka::properties kafka_extra_;
   std::atomic<bool> pg_ok_{false};
   std::atomic<bool> kafka_ok_{false};
   std::atomic<bool> stop_{false};
@@ -63,6 +67,12 @@ source_options make_source_options(const settings& s);
 engine::manager_options make_manager_options(const settings& s);
 actors::processor_options make_processor_options(const settings& s);
 std::string resolve_dsn(const settings& s);
+/// The librdkafka properties of settings' [kafka.properties] / FINSTREAM_KAFKA_PROPERTY_* (see
+/// settings.hpp), in name order. A name ending in ".file" is a secret read from that file: the
+/// property without ".file" gets the file's content (trailing newlines removed; it wins over the
+/// same property given directly). Throws std::invalid_argument naming the file (never its
+/// content) when it cannot be read.
+kafka::properties kafka_properties(const settings& s);
 
 /// One status line on a terminal, rewritten in place (nothing when stderr is not a terminal).
 class progress_line {

@@ -120,11 +120,13 @@ int run_local(int argc, char** argv) {
     bool clean = rt.stop();
     if (last.failed > 0) status = exit_failure;
     if (!clean) {
-      // An actor is still busy (a fetch in a long retry): what is committed is consistent, the
-      // rest is redone next time; do not wait for it (destroying the runtime would).
+      // An actor is still busy past the budget (a fetch in a long retry): what is committed is
+      // consistent, the rest is redone next time; do not wait for it (destroying the runtime
+      // would), and say so in the exit code.
       print_summary(dsn, rc.universe(), psql_hint);
+      std::fprintf(stderr, "finstream local: stopped before work in progress finished\n");
       std::fflush(nullptr);
-      std::_Exit(stop_requested() ? exit_ok : status);
+      std::_Exit(exit_abandoned);
     }
   }
   print_summary(dsn, rc.universe(), psql_hint);

@@ -16,7 +16,8 @@ int run_run(int argc, char** argv) {
       "Hosts manager, agent and processor actors in the weights given by --roles; replicas\n"
       "of this process cooperate through Kafka (topics created when missing) and write\n"
       "to PostgreSQL exactly once. One manager among all replicas is active (leader lock).\n"
-      "Stops cleanly on SIGTERM/SIGINT: stops consuming, commits, leaves its groups.",
+      "Stops cleanly on SIGTERM/SIGINT: stops consuming, commits, leaves its groups; exit 0\n"
+      "when everything stopped cleanly, 3 when work in progress was abandoned.",
       "finstream run"};
   bool exit_when_idle = false;
   app.add_flag("--exit-when-idle", exit_when_idle,
@@ -61,6 +62,7 @@ int run_run(int argc, char** argv) {
           "no database: give --pg DSN (or --pg-file, FINSTREAM_PG, PGHOST)");
     actors::kafka_topology k;
     k.client.bootstrap_servers = s.str("kafka.bootstrap");
+    k.client.extra = kafka_properties(s); // security.protocol, sasl.*, ssl.*, ...: see settings.hpp
     k.task_topic = s.str("kafka.task_topic");
     k.data_topic = s.str("kafka.data_topic");
     k.agent_group = s.str("kafka.agent_group");
@@ -76,7 +78,7 @@ int run_run(int argc, char** argv) {
     rc.kafka = k;
     install_signal_handlers();
     auto ops = start_ops_server(s);
-    readiness_probe probe{rc.dsn, k.client.bootstrap_servers};
+    readiness_probe probe{rc.dsn, k.client.bootstrap_servers, k.client.extra};
     auto chart = start_chart_page(s, rc.dsn, /*on_by_default=*/false);
     actors::runtime rt{rc};
     log::info("main", "started",
@@ -99,11 +101,12 @@ int run_run(int argc, char** argv) {
     }
     log::info("main", "stopping", {{"signal", stop_requested()}});
     if (!rt.stop()) {
-      // An actor is still busy (an agent in a long fetch): its work is uncommitted and will be
-      // redone by another replica; exit now rather than wait for it (see runtime::stop).
-      log::warn("main", "stopped_abandoning_busy_actors");
+      // Work was abandoned (a fetch dropped, or an actor busy past the budget): it is uncommitted
+      // and will be redone by another replica. Exit now rather than wait for it, and say so in
+      // the exit code (see runtime::stop).
+      log::error("main", "stopped_abandoning_work", {{"exit_code", exit_abandoned}});
       std::fflush(nullptr);
-      std::_Exit(failed ? exit_failure : exit_ok);
+      std::_Exit(failed ? exit_failure : exit_abandoned);
     }
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "finstream run: %s\n", e.what());

@@ -1,9 +1,13 @@
 // Option table and the merge of defaults, config file, environment and flags (see settings.hpp).
 #include "cli/settings.hpp"
 
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <stdexcept>
+
+#include <unistd.h> // environ
 
 #include <toml++/toml.h>
 
@@ -58,6 +62,14 @@ const std::vector<option_def>& option_table() {
        "PostgreSQL connection string (libpq URI or key=value); also FINSTREAM_PG"},
       {"pg.dsn_file", "--pg-file", "",
        "file holding the connection string (keeps passwords off argv)"},
+      {"pg.statement_timeout_ms", "--pg-statement-timeout-ms", "60000",
+       "server cancels a statement running longer; the client drops a connection that gives no "
+       "answer for this + 5 s (a hung server) and retries (0 = no limit)"},
+      {"pg.idle_in_transaction_timeout_ms", "--pg-idle-in-transaction-timeout-ms", "60000",
+       "server ends a session idle inside a transaction for longer (0 = no limit)"},
+      {"pg.tcp_user_timeout_ms", "--pg-tcp-user-timeout-ms", "30000",
+       "TCP: drop the connection when sent data stays unacknowledged this long (0 = system "
+       "default); keepalives are on (DSN keywords keepalives_* override)"},
       // processors
       {"processor.batch_rows", "--batch-rows", "5000",
        "rows per COPY batch (whichever first: rows or time)"},
@@ -165,6 +177,29 @@ bool settings::flag(const std::string& key) const {
   throw std::invalid_argument("option " + key + " must be true or false, got '" + v + "'");
 }
 
+std::map<std::string, std::string> settings::with_prefix(const std::string& prefix) const {
+  std::map<std::string, std::string> out;
+  for (auto it = values_.lower_bound(prefix);
+       it != values_.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
+    out[it->first.substr(prefix.size())] = it->second.first;
+  return out;
+}
+
+std::string kafka_property_from_env(const std::string& rest) {
+  std::string out;
+  for (std::size_t i = 0; i < rest.size(); ++i) {
+    if (rest[i] == '_' && i + 1 < rest.size() && rest[i + 1] == '_') {
+      out += '_';
+      ++i;
+    } else if (rest[i] == '_') {
+      out += '.';
+    } else {
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(rest[i])));
+    }
+  }
+  return out;
+}
+
 std::map<std::string, std::string> read_config_file(const std::string& path) {
   toml::table tbl;
   try {
@@ -195,17 +230,33 @@ std::map<std::string, std::string> read_config_file(const std::string& path) {
       throw std::invalid_argument(path + ": unsupported value for " + key);
     }
   };
+  // [kafka.properties]: librdkafka's dotted names, written quoted or as nested tables.
+  std::function<void(const std::string&, const toml::table&)> flatten =
+      [&](const std::string& prefix, const toml::table& t) {
+        for (const auto& [k2, v2] : t) {
+          const std::string key = prefix + "." + std::string{k2.str()};
+          if (auto nested = v2.as_table())
+            flatten(key, *nested);
+          else
+            put(key, v2);
+        }
+      };
   for (const auto& [k, v] : tbl) {
     std::string key{k.str()};
     if (auto sub = v.as_table()) {
-      for (const auto& [k2, v2] : *sub)
-        put(key + "." + std::string{k2.str()}, v2);
+      for (const auto& [k2, v2] : *sub) {
+        const std::string key2 = key + "." + std::string{k2.str()};
+        if (key2 + "." == kafka_properties_prefix && v2.is_table())
+          flatten(key2, *v2.as_table());
+        else
+          put(key2, v2);
+      }
     } else {
       put(key, v);
     }
   }
   for (const auto& [key, value] : out) {
-    bool known = false;
+    bool known = key.rfind(kafka_properties_prefix, 0) == 0;
     for (const auto& d : option_table())
       known = known || key == d.key;
     if (!known) throw std::invalid_argument(path + ": unknown option '" + key + "'");
@@ -247,6 +298,15 @@ settings option_binder::resolve() const {
   }
   for (const auto& d : option_table())
     if (const char* e = std::getenv(env_name(d.key).c_str()); e != nullptr) s.set(d.key, e, "env");
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string entry{*e};
+    const std::string prefix = kafka_property_env_prefix;
+    const auto eq = entry.find('=');
+    if (entry.rfind(prefix, 0) != 0 || eq == std::string::npos || eq == prefix.size()) continue;
+    s.set(kafka_properties_prefix + kafka_property_from_env(entry.substr(prefix.size(),
+                                                                         eq - prefix.size())),
+          entry.substr(eq + 1), "env");
+  }
   // libpq-style fallback for the DSN: FINSTREAM_PG.
   if (s.origin("pg.dsn") == "default")
     if (const char* e = std::getenv("FINSTREAM_PG"); e && *e) s.set("pg.dsn", e, "env");

@@ -36,9 +36,25 @@ public:
 
   void set(const std::string& key, std::string value, std::string origin);
 
+  /// Every value whose key starts with `prefix`, keyed by the rest of the key (free-form tables
+  /// such as [kafka.properties], whose keys are not options).
+  std::map<std::string, std::string> with_prefix(const std::string& prefix) const;
+
 private:
   std::map<std::string, std::pair<std::string, std::string>> values_;
 };
+
+/// librdkafka properties given outside the option table: the [kafka.properties] table of the
+/// config file (dotted keys, quoted or as nested tables: `"sasl.mechanism" = "PLAIN"` and
+/// `sasl.mechanism = "PLAIN"` are the same) and environment variables
+/// FINSTREAM_KAFKA_PROPERTY_<NAME>, where NAME is the property in upper case with '.' written '_'
+/// and '_' written '__' (FINSTREAM_KAFKA_PROPERTY_SASL_MECHANISM → sasl.mechanism). The
+/// environment wins over the file. Resolved into settings under "kafka.properties.<name>".
+inline constexpr const char* kafka_properties_prefix = "kafka.properties.";
+inline constexpr const char* kafka_property_env_prefix = "FINSTREAM_KAFKA_PROPERTY_";
+/// The property name of FINSTREAM_KAFKA_PROPERTY_<rest>'s `rest` ("SASL_MECHANISM" →
+/// "sasl.mechanism", "A__B" → "a_b").
+std::string kafka_property_from_env(const std::string& rest);
 
 /// Adds the flags of the options named in `keys` to `app` (values land in `raw`), plus --config.
 class option_binder {

@@ -64,6 +64,13 @@ struct admin::impl {
     if (!handle) throw error("kafka admin: cannot create client: " + errstr);
   }
 
+  /// "; last client error: ..." when the client reported one (it says why a request failed:
+  /// connection refused, TLS, authentication), else "".
+  std::string last_error_note() const {
+    const auto text = router.last_failure();
+    return text.empty() ? std::string{} : "; last client error: " + text;
+  }
+
   /// One metadata request for `name`. Throws on transport failure (after `timeout_ms`).
   topic_state describe_topic(const std::string& name, int timeout_ms) {
     std::string errstr;
@@ -77,8 +84,9 @@ struct admin::impl {
     case RdKafka::ERR_NO_ERROR:
       break;
     default:
-      throw error(
-          "kafka admin: metadata request for '" + name + "' failed: " + detail::describe(err), err);
+      throw error("kafka admin: metadata request for '" + name +
+                      "' failed: " + detail::describe(err) + last_error_note(),
+                  err);
     }
     topic_state st;
     for (const RdKafka::TopicMetadata* t : *md->topics()) {
@@ -153,13 +161,13 @@ struct admin::impl {
         rd_kafka_queue_poll(queue.get(), budget + 5000)};
     if (!ev)
       throw error("kafka admin: no CreateTopics result within " + std::to_string(budget + 5000) +
-                      " ms",
+                      " ms" + last_error_note(),
                   RdKafka::ERR__TIMED_OUT);
     rd_kafka_resp_err_t req_err = rd_kafka_event_error(ev.get());
     if (req_err != RD_KAFKA_RESP_ERR_NO_ERROR)
       throw error(std::string{"kafka admin: CreateTopics failed: "} +
                       detail::describe(static_cast<RdKafka::ErrorCode>(req_err)) + ": " +
-                      rd_kafka_event_error_string(ev.get()),
+                      rd_kafka_event_error_string(ev.get()) + last_error_note(),
                   req_err);
     const rd_kafka_CreateTopics_result_t* res = rd_kafka_event_CreateTopics_result(ev.get());
     if (!res) throw error("kafka admin: unexpected event type for CreateTopics");

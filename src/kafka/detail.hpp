@@ -33,9 +33,16 @@ public:
 
   void event_cb(RdKafka::Event& event) override;
 
+  /// The text of the last error-level log line or error event (e.g. "...: SASL authentication
+  /// error: Authentication failed: Invalid username or password"), "" when none. Thread-safe.
+  /// librdkafka never puts a sensitive property's value in these texts.
+  std::string last_failure() const;
+
 private:
   std::string client_;
   error_handler on_error_;
+  mutable std::mutex failure_mutex_;
+  std::string last_failure_; // guarded by failure_mutex_
 };
 
 /// A Conf for `r` built from `c` (see config.hpp for the order properties are applied in), with

@@ -2,12 +2,16 @@
 #include "pg/connection.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <climits>
 #include <cmath>
+#include <mutex>
 #include <random>
 #include <thread>
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include "pg/dsn.hpp"
 
@@ -54,7 +58,20 @@ void on_notice(void*, const char* message) {
   log::debug("pg", "server_notice", {{"message", one_line(message)}});
 }
 
+std::mutex limits_mutex;
+session_limits limits_value; // guarded by limits_mutex
+
 } // namespace
+
+void set_default_session_limits(const session_limits& limits) {
+  std::lock_guard<std::mutex> lock(limits_mutex);
+  limits_value = limits;
+}
+
+session_limits default_session_limits() {
+  std::lock_guard<std::mutex> lock(limits_mutex);
+  return limits_value;
+}
 
 // -- result -----------------------------------------------------------------------------------
 
@@ -145,7 +162,8 @@ void connection::deleter::operator()(pg_conn* c) const noexcept {
 connection::connection(std::string dsn, reconnect_policy policy)
     : dsn_(std::move(dsn))
     , redacted_(redact_dsn(dsn_))
-    , policy_(policy) {
+    , policy_(policy)
+    , limits_(default_session_limits()) {
   if (redacted_ == "<unparsable DSN>")
     throw pg_error(error_kind::other, "pg: the PostgreSQL DSN cannot be parsed (check its syntax)");
   reconnect();
@@ -166,9 +184,20 @@ int connection::backend_pid() const noexcept {
 void connection::connect_once() {
   conn_.reset();
   const std::string timeout = std::to_string(policy_.connect_timeout_s);
+  const std::string ka_idle = std::to_string(limits_.keepalives_idle_s);
+  const std::string ka_interval = std::to_string(limits_.keepalives_interval_s);
+  const std::string ka_count = std::to_string(limits_.keepalives_count);
+  const std::string user_timeout = std::to_string(limits_.tcp_user_timeout.count());
   // Later entries override earlier ones: the DSN (expanded from dbname) wins over our defaults.
-  const char* keys[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
-  const char* values[] = {timeout.c_str(), "finstream", dsn_.c_str(), nullptr};
+  // (libpq ignores the TCP settings on Unix-domain sockets.)
+  const char* keys[] = {"connect_timeout",     "fallback_application_name",
+                        "keepalives",          "keepalives_idle",
+                        "keepalives_interval", "keepalives_count",
+                        "tcp_user_timeout",    "dbname",
+                        nullptr};
+  const char* values[] = {timeout.c_str(),     "finstream",     "1",
+                          ka_idle.c_str(),     ka_interval.c_str(), ka_count.c_str(),
+                          user_timeout.c_str(), dsn_.c_str(),   nullptr};
   std::unique_ptr<pg_conn, deleter> c{PQconnectdbParams(keys, values, /*expand_dbname=*/1)};
   if (!c) throw pg_error(error_kind::connection, "pg: out of memory creating a connection");
   if (PQstatus(c.get()) != CONNECTION_OK) {
@@ -176,10 +205,17 @@ void connection::connect_once() {
     throw pg_error(error_kind::connection, "pg: cannot connect to " + redacted_ + ": " + msg);
   }
   PQsetNoticeProcessor(c.get(), on_notice, nullptr);
-  // Sessions of finstream speak UTC and ISO dates whatever the server's defaults are.
-  PQclear(PQexec(c.get(), "SET TimeZone = 'UTC'"));
-  PQclear(PQexec(c.get(), "SET DateStyle = 'ISO, YMD'"));
+  // Nonblocking: every wait for the server goes through await_socket(), bounded by the deadline.
+  if (PQsetnonblocking(c.get(), 1) != 0)
+    throw pg_error(error_kind::connection, "pg: cannot switch the connection to nonblocking");
   conn_ = std::move(c);
+  // Sessions of finstream speak UTC and ISO dates whatever the server's defaults are, and carry
+  // the limits (session_limits).
+  exec("SET TimeZone = 'UTC'");
+  exec("SET DateStyle = 'ISO, YMD'");
+  exec("SET statement_timeout = " + std::to_string(limits_.statement_timeout.count()));
+  exec("SET idle_in_transaction_session_timeout = " +
+       std::to_string(limits_.idle_in_transaction_timeout.count()));
   ++generation_;
 }
 
@@ -208,10 +244,87 @@ void connection::reconnect() {
 
 bool connection::ping() noexcept {
   if (!is_ok()) return false;
-  PGresult* r = PQexecParams(conn_.get(), "SELECT 1", 0, nullptr, nullptr, nullptr, nullptr, 0);
-  bool ok = r && PQresultStatus(r) == PGRES_TUPLES_OK;
-  PQclear(r);
-  return ok && is_ok();
+  try {
+    exec("SELECT 1");
+    return is_ok();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+void connection::start_statement() {
+  deadline_ = limits_.statement_timeout.count() > 0
+                  ? std::chrono::steady_clock::now() + limits_.statement_timeout +
+                        limits_.answer_grace
+                  : std::chrono::steady_clock::time_point::max();
+}
+
+bool connection::await_socket(short events) {
+  for (;;) {
+    int wait_ms = -1; // statement_timeout 0: no client-side limit either
+    if (deadline_ != std::chrono::steady_clock::time_point::max()) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+                            deadline_ - std::chrono::steady_clock::now())
+                            .count();
+      if (left <= 0) return false;
+      wait_ms = static_cast<int>(std::min<std::int64_t>(left, INT_MAX));
+    }
+    pollfd p{PQsocket(conn_.get()), events, 0};
+    if (p.fd < 0) return true; // no socket: libpq reports the error
+    const int r = ::poll(&p, 1, wait_ms);
+    if (r > 0 || (r < 0 && errno != EINTR)) return true;
+  }
+}
+
+bool connection::await_answer() {
+  pg_conn* c = conn_.get();
+  for (;;) {
+    const int f = PQflush(c);
+    if (f < 0) return true; // the error surfaces through PQgetResult
+    if (f == 0) break;
+    if (!await_socket(POLLIN | POLLOUT)) return false;
+    if (!PQconsumeInput(c)) return true;
+  }
+  while (PQisBusy(c)) {
+    if (!await_socket(POLLIN)) return false;
+    if (!PQconsumeInput(c)) return true;
+  }
+  return true;
+}
+
+void connection::hung(std::string_view what) {
+  const auto waited = limits_.statement_timeout + limits_.answer_grace;
+  log::warn("pg", "no_answer",
+            {{"what", what}, {"waited_ms", static_cast<std::int64_t>(waited.count())},
+             {"dsn", redacted_}});
+  conn_.reset();
+  throw pg_error(error_kind::connection,
+                 "pg: " + std::string{what} + ": no answer from the server within " +
+                     std::to_string(waited.count()) +
+                     " ms (statement_timeout + grace); connection dropped");
+}
+
+pg_result* connection::collect(std::string_view what) {
+  PGresult* last = nullptr;
+  for (;;) {
+    if (!await_answer()) {
+      PQclear(last);
+      hung(what);
+    }
+    PGresult* r = PQgetResult(conn_.get());
+    if (!r) return last;
+    const auto st = PQresultStatus(r);
+    if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
+      PQclear(last);
+      return r;
+    }
+    if (last && PQresultStatus(last) == PGRES_FATAL_ERROR) {
+      PQclear(r); // the first error is the one to report (as PQexec does)
+      continue;
+    }
+    PQclear(last);
+    last = r;
+  }
 }
 
 void connection::note_retry(const pg_error& e, int attempt) {
@@ -252,8 +365,11 @@ result connection::exec(std::string_view sql, const std::vector<param>& params) 
   values.reserve(params.size());
   for (const auto& p : params)
     values.push_back(p ? p->c_str() : nullptr);
-  PGresult* r = PQexecParams(conn_.get(), stmt.c_str(), static_cast<int>(values.size()), nullptr,
-                             values.data(), nullptr, nullptr, 0);
+  start_statement();
+  if (!PQsendQueryParams(conn_.get(), stmt.c_str(), static_cast<int>(values.size()), nullptr,
+                         values.data(), nullptr, nullptr, 0))
+    fail("statement", nullptr);
+  PGresult* r = collect("statement");
   if (!r) fail("statement", nullptr);
   auto st = PQresultStatus(r);
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
@@ -265,6 +381,40 @@ result connection::exec(std::string_view sql, const std::vector<param>& params) 
     fail("statement", r);
   }
   return result{r};
+}
+
+std::int64_t connection::copy_in(std::string_view copy_sql, std::string_view data) {
+  if (!is_ok()) throw pg_error(error_kind::connection, "pg: not connected to " + redacted_);
+  std::string stmt{copy_sql};
+  start_statement(); // one deadline for the statement, its data and its answer
+  if (!PQsendQueryParams(conn_.get(), stmt.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0))
+    fail("COPY", nullptr);
+  PGresult* r = collect("COPY");
+  if (!r || PQresultStatus(r) != PGRES_COPY_IN) fail("COPY", r);
+  PQclear(r);
+  // libpq buffers and sends; chunks bound each call's memory copy, not the total sent. In
+  // nonblocking mode a full send buffer makes the put return 0: wait until writable, retry.
+  auto put = [&](std::string_view what, const auto& call) {
+    for (;;) {
+      const int rc = call();
+      if (rc == 1) return;
+      if (rc < 0) fail(what, nullptr);
+      if (!await_socket(POLLIN | POLLOUT)) hung(what);
+      if (!PQconsumeInput(conn_.get())) fail(what, nullptr);
+    }
+  };
+  constexpr std::size_t chunk = 1 << 20;
+  for (std::size_t off = 0; off < data.size(); off += chunk) {
+    auto n = std::min(chunk, data.size() - off);
+    put("COPY data",
+        [&] { return PQputCopyData(conn_.get(), data.data() + off, static_cast<int>(n)); });
+  }
+  put("COPY end", [&] { return PQputCopyEnd(conn_.get(), nullptr); });
+  PGresult* res = collect("COPY");
+  if (!res || PQresultStatus(res) != PGRES_COMMAND_OK) fail("COPY", res);
+  result ok{res};
+  if (!is_ok()) fail("COPY", nullptr);
+  return ok.affected();
 }
 
 std::int64_t connection::finish_copy() {
@@ -283,23 +433,6 @@ std::int64_t connection::finish_copy() {
   if (failed) fail("COPY", failed);
   if (!is_ok()) fail("COPY", nullptr);
   return rows;
-}
-
-std::int64_t connection::copy_in(std::string_view copy_sql, std::string_view data) {
-  if (!is_ok()) throw pg_error(error_kind::connection, "pg: not connected to " + redacted_);
-  std::string stmt{copy_sql};
-  PGresult* r = PQexecParams(conn_.get(), stmt.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0);
-  if (!r || PQresultStatus(r) != PGRES_COPY_IN) fail("COPY", r);
-  PQclear(r);
-  // libpq buffers and sends; chunks bound each call's memory copy, not the total sent.
-  constexpr std::size_t chunk = 1 << 20;
-  for (std::size_t off = 0; off < data.size(); off += chunk) {
-    auto n = std::min(chunk, data.size() - off);
-    if (PQputCopyData(conn_.get(), data.data() + off, static_cast<int>(n)) != 1)
-      fail("COPY data", nullptr);
-  }
-  if (PQputCopyEnd(conn_.get(), nullptr) != 1) fail("COPY end", nullptr);
-  return finish_copy();
 }
 
 std::int64_t connection::copy_out(std::string_view copy_sql,

@@ -60,6 +60,36 @@ struct reconnect_policy {
   int max_retries = 20;
 };
 
+/// Limits that keep a hung server or network from holding a connection forever. Applied at every
+/// (re)connection: the TCP settings as libpq connection parameters (a DSN that names one of them
+/// wins), the two timeouts as session settings (SET). Defaults suit the processors' batch commits,
+/// which take well under a second (a 5,000-row COPY and its upserts).
+///  - keepalives: the kernel probes an idle connection after keepalives_idle_s, every
+///    keepalives_interval_s, and drops it after keepalives_count unanswered probes (dead host,
+///    network partition).
+///  - tcp_user_timeout: data sent and not acknowledged for this long drops the connection.
+///  - statement_timeout: the server cancels a statement running longer (SQLSTATE 57014).
+///  - idle_in_transaction_timeout: the server ends a session idle inside a transaction for
+///    longer (a client that hung mid-transaction releases its locks).
+///  - answer_grace: the client waits for an answer at most statement_timeout + answer_grace;
+///    past that the server is hung (stopped, overloaded beyond its own timeout) and the connection
+///    is dropped: a pg_error(connection), so with_retry() reconnects and repeats the unit of work.
+/// 0 disables a timeout (statement_timeout 0: no client-side wait limit either).
+struct session_limits {
+  std::chrono::milliseconds statement_timeout{60'000};
+  std::chrono::milliseconds idle_in_transaction_timeout{60'000};
+  std::chrono::milliseconds tcp_user_timeout{30'000};
+  int keepalives_idle_s = 30;
+  int keepalives_interval_s = 10;
+  int keepalives_count = 3;
+  std::chrono::milliseconds answer_grace{5'000};
+};
+
+/// The limits every connection made afterwards uses (process-wide; set once at start-up from the
+/// options, before connections are made; thread-safe).
+void set_default_session_limits(const session_limits& limits);
+session_limits default_session_limits();
+
 /// A statement result in text format. Move-only; owns the PGresult.
 class result {
 public:
@@ -194,6 +224,8 @@ public:
   int backend_pid() const noexcept;
   /// The underlying handle (for libpq calls this class does not wrap). Do not PQfinish it.
   pg_conn* raw() noexcept { return conn_.get(); }
+  /// The limits of this connection (default_session_limits() when it was made).
+  const session_limits& limits() const noexcept { return limits_; }
 
 private:
   struct deleter {
@@ -201,6 +233,17 @@ private:
   };
   void connect_once();
   [[noreturn]] void fail(std::string_view what, pg_result* res);
+  /// Sends what libpq holds and waits until the answer is complete; false when the client-side
+  /// deadline (statement_timeout + answer_grace) passed first.
+  bool await_answer();
+  /// Starts the client-side deadline of a statement (statement_timeout + answer_grace).
+  void start_statement();
+  /// Waits until the socket is ready for `events` (poll(2) flags); false past the deadline.
+  bool await_socket(short events);
+  /// The server did not answer in time: drops the connection and throws pg_error(connection).
+  [[noreturn]] void hung(std::string_view what);
+  /// Collects the results of the statement just sent (the last one, like PQexec); null on error.
+  pg_result* collect(std::string_view what);
   void note_retry(const pg_error& e, int attempt);
   /// Collects the results that end a COPY; returns its row count or throws its error.
   std::int64_t finish_copy();
@@ -208,6 +251,8 @@ private:
   std::string dsn_;
   std::string redacted_;
   reconnect_policy policy_;
+  session_limits limits_;
+  std::chrono::steady_clock::time_point deadline_; // of the statement in progress
   std::unique_ptr<pg_conn, deleter> conn_;
   std::uint64_t generation_ = 0;
 };

@@ -2,6 +2,7 @@
 // and option validation.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <fstream>
 #include <thread>
 
@@ -61,4 +62,29 @@ TEST_CASE("bad dates, schedules and time zones are clear errors") {
   auto o = make_manager_options(with({{"range.from", "2001-02-03"}, {"range.to", "2002-03-04"}}));
   CHECK(o.from == *finstream::parse_date("2001-02-03"));
   CHECK(o.to == finstream::parse_date("2002-03-04"));
+}
+
+TEST_CASE("kafka properties: a name ending in .file is a secret read from that file, never echoed") {
+  const auto secret = "/tmp/" + finstream::test::unique_name("secret");
+  std::ofstream{secret} << "s3cr3t-Pw\n";
+  auto s = with({});
+  s.set("kafka.properties.security.protocol", "SASL_SSL", "file");
+  s.set("kafka.properties.sasl.password", "given-directly", "file");
+  s.set("kafka.properties.sasl.password.file", secret, "env");
+  const auto props = kafka_properties(s);
+  std::remove(secret.c_str());
+  REQUIRE(props.size() == 3);
+  // Applied in order, later winning: the file's content is the password librdkafka gets.
+  CHECK(props[0] == finstream::kafka::property{"sasl.password", "given-directly"});
+  CHECK(props[1] == finstream::kafka::property{"sasl.password", "s3cr3t-Pw"});
+  CHECK(props[2] == finstream::kafka::property{"security.protocol", "SASL_SSL"});
+
+  s.set("kafka.properties.sasl.password.file", secret + ".missing", "env");
+  try {
+    kafka_properties(s);
+    FAIL("no error for a missing secret file");
+  } catch (const std::invalid_argument& e) {
+    CHECK(std::string{e.what()} ==
+          "kafka property sasl.password: cannot read the file '" + secret + ".missing'");
+  }
 }

@@ -1,8 +1,10 @@
 // Tests of option merging (defaults < file < environment < flags) and of config/finstream.toml.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 
 #include "cli/settings.hpp"
 #include "support/env.hpp"
@@ -74,4 +76,38 @@ TEST_CASE("bad config files and values are clear errors") {
   std::remove(path.c_str());
   auto s = parse({"--batch-rows", "many"}, {"processor.batch_rows"});
   CHECK_THROWS_WITH(s.integer("processor.batch_rows"), Catch::Contains("processor.batch_rows"));
+}
+
+TEST_CASE("[kafka.properties]: any librdkafka property from the file (quoted or nested keys) and "
+          "from FINSTREAM_KAFKA_PROPERTY_*, the environment winning") {
+  auto path = "/tmp/" + finstream::test::unique_name("cfg") + ".toml";
+  {
+    std::ofstream f{path};
+    f << "[kafka]\nbootstrap = \"b:1\"\n"
+      << "[kafka.properties]\n"
+      << "\"security.protocol\" = \"SASL_SSL\"\n"
+      << "sasl.mechanism = \"PLAIN\"\n"
+      << "ssl.ca.location = \"/etc/ca.pem\"\n"
+      << "\"socket.keepalive.enable\" = true\n"
+      << "\"fetch.wait.max.ms\" = 20\n";
+  }
+  ::setenv("FINSTREAM_KAFKA_PROPERTY_SASL_MECHANISM", "SCRAM-SHA-512", 1);
+  ::setenv("FINSTREAM_KAFKA_PROPERTY_SASL_KERBEROS_SERVICE_NAME", "kafka", 1);
+  ::setenv("FINSTREAM_KAFKA_PROPERTY_SSL__ENGINE__ID", "x", 1);
+  auto s = parse({"--config", path}, {"kafka.bootstrap"});
+  ::unsetenv("FINSTREAM_KAFKA_PROPERTY_SASL_MECHANISM");
+  ::unsetenv("FINSTREAM_KAFKA_PROPERTY_SASL_KERBEROS_SERVICE_NAME");
+  ::unsetenv("FINSTREAM_KAFKA_PROPERTY_SSL__ENGINE__ID");
+  std::remove(path.c_str());
+  CHECK(s.str("kafka.bootstrap") == "b:1");
+  auto p = s.with_prefix(kafka_properties_prefix);
+  CHECK(p == std::map<std::string, std::string>{{"fetch.wait.max.ms", "20"},
+                                                {"sasl.kerberos.service.name", "kafka"},
+                                                {"sasl.mechanism", "SCRAM-SHA-512"},
+                                                {"security.protocol", "SASL_SSL"},
+                                                {"socket.keepalive.enable", "true"},
+                                                {"ssl.ca.location", "/etc/ca.pem"},
+                                                {"ssl_engine_id", "x"}});
+  CHECK(kafka_property_from_env("SASL_USERNAME") == "sasl.username");
+  CHECK(kafka_property_from_env("A__B_C") == "a_b.c");
 }

@@ -21,6 +21,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
+#include <librdkafka/rdkafka.h>
 
 #include "core/indicator_row.hpp"
 #include "pg/dsn.hpp"
@@ -131,8 +132,11 @@ bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds tim
 }
 
 test_database::test_database(const std::string& prefix)
+    : test_database(prefix, test::pg_dsn()) {}
+
+test_database::test_database(const std::string& prefix, const std::string& admin_dsn)
     : name_(test::unique_name(prefix))
-    , admin_dsn_(test::pg_dsn()) {
+    , admin_dsn_(admin_dsn) {
   pg::connection admin{admin_dsn_};
   admin.exec("CREATE DATABASE " + name_);
   dsn_ = pg::dsn_with(admin_dsn_, {{"dbname", name_}});
@@ -309,6 +313,29 @@ std::size_t csv_rows(const std::string& path) {
   while (std::getline(in, line))
     if (!line.empty()) ++n;
   return n > 0 ? n - 1 : 0;
+}
+
+int group_members(const std::string& group) {
+  char err[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  if (rd_kafka_conf_set(conf, "bootstrap.servers", test::kafka_bootstrap().c_str(), err,
+                        sizeof err) != RD_KAFKA_CONF_OK) {
+    rd_kafka_conf_destroy(conf);
+    return -1;
+  }
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err); // owns conf when made
+  if (rk == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return -1;
+  }
+  const rd_kafka_group_list* list = nullptr;
+  int members = -1;
+  if (rd_kafka_list_groups(rk, group.c_str(), &list, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    members = list->group_cnt > 0 ? list->groups[0].member_cnt : 0;
+    rd_kafka_group_list_destroy(list);
+  }
+  rd_kafka_destroy(rk);
+  return members;
 }
 
 std::pair<int, std::string> http_get(int port, const std::string& path) {

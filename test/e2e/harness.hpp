@@ -12,6 +12,7 @@
 
 #include "core/bar.hpp"
 #include "pg/connection.hpp"
+#include "support/private_postgres.hpp"
 
 namespace finstream::e2e {
 
@@ -51,6 +52,8 @@ bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds tim
 class test_database {
 public:
   explicit test_database(const std::string& prefix);
+  /// The same on the server of `admin_dsn` (e.g. a private_postgres).
+  test_database(const std::string& prefix, const std::string& admin_dsn);
   ~test_database();
   const std::string& dsn() const { return dsn_; }
   pg::connection connect() const { return pg::connection{dsn_}; }
@@ -62,6 +65,10 @@ private:
   std::string admin_dsn_;
   std::string dsn_;
 };
+
+/// A private PostgreSQL server (test/support/private_postgres.hpp) for tests that pause it.
+using test::private_postgres;
+
 
 /// Unique topic and group names for one test, as `finstream run` flags.
 struct kafka_names {
@@ -130,6 +137,10 @@ std::size_t csv_rows(const std::string& path);
 std::pair<int, std::string> run_to_end(std::vector<std::string> args, const std::string& log_path,
                                        std::chrono::milliseconds timeout = std::chrono::seconds{
                                            120});
+
+/// Members of consumer group `group` on the test broker now (0 for an empty or unknown group);
+/// -1 when the broker did not answer.
+int group_members(const std::string& group);
 
 /// GET http://127.0.0.1:port/path → (status, body); status 0 when the connection failed.
 std::pair<int, std::string> http_get(int port, const std::string& path);

@@ -3,7 +3,6 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
-#include <thread>
 
 #include "harness.hpp"
 #include "scenario.hpp"
@@ -32,12 +31,22 @@ TEST_CASE("leader: one active manager among replicas, another takes over within 
                  dir + "/second.log"};
   auto port2 = second.metrics_port();
   REQUIRE(port2);
-  // Exactly one leader while both run.
-  std::this_thread::sleep_for(2s);
-  CHECK(metric(*port1, "finstream_manager_leader") == 1);
-  CHECK(metric(*port2, "finstream_manager_leader") == 0);
-  REQUIRE(
-      wait_until([&] { return db.scalar("SELECT count(*) FROM technical_indicators") > 0; }, 120s));
+  // Exactly one leader while both run: sampled until the second process has joined the work (its
+  // processor wrote rows, so its manager, which ticks at start and every 200 ms, has long tried
+  // the lock), and the first process's rows are in.
+  int samples = 0, wrong = 0;
+  REQUIRE(wait_until(
+      [&] {
+        ++samples;
+        if (metric(*port1, "finstream_manager_leader") != 1 ||
+            metric(*port2, "finstream_manager_leader") != 0)
+          ++wrong;
+        return metric(*port2, "finstream_pg_rows_written_total") > 0 &&
+               metric(*port1, "finstream_pg_rows_written_total") > 0;
+      },
+      120s));
+  INFO("leader samples: " << samples);
+  CHECK(wrong == 0);
   first->signal(SIGKILL);
   auto killed_at = std::chrono::steady_clock::now();
   REQUIRE(first->wait(10s));
@@ -45,7 +54,9 @@ TEST_CASE("leader: one active manager among replicas, another takes over within 
   auto handover = std::chrono::steady_clock::now() - killed_at;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(handover).count();
   WARN("leader hand-over took " << ms << " ms");
-  CHECK(ms < 10000);
+  // docs/operations.md promises ~1 s (a killed leader's session ends with its connection; the
+  // standby tries the lock every poll); 5 s leaves margin for a loaded machine.
+  CHECK(ms < 5000);
   // The new leader continues from symbol_state and the work completes exactly.
   INFO(second.log());
   REQUIRE(wait_until([&] { return done_symbols(db) == 80; }, 300s));

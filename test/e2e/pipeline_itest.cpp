@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <thread>
 
@@ -33,6 +34,42 @@ TEST_CASE("run: a synthetic universe through Kafka gives exactly the rows of fin
   REQUIRE(code == 0);
   CHECK(done_symbols(db) == 6);
   auto csvs = fetch_csvs(symbols, "2016-01-01", "2020-12-31", "synthetic", dir);
+  require_table_equals_indicators(db, csvs, dir);
+}
+
+TEST_CASE("run: bars with a broken adjusted close (SSNLF) are all stored, adj_close NULL, "
+          "indicators as finstream indicators computes them",
+          "[e2e]") {
+  test_database db{"e2e_adj"};
+  kafka_names k{"adj"};
+  scratch_area area{"adj"};
+  auto dir = area.path();
+  // csv:DIR reads DIR/SYMBOL.csv: the real yfinance export with -inf / empty Adj Close values.
+  std::filesystem::create_directories(dir + "/csv");
+  std::filesystem::copy_file(test::source_dir() + "/test/data/yfinance-csv/SSNLF-1d-bad-div.csv",
+                             dir + "/csv/SSNLF.csv");
+  const std::string source = "csv:" + dir + "/csv";
+  process p{run_args("manager=1,agent=1,processor=1", db, k, {"SSNLF"}, "2001-01-01",
+                     "2024-12-31", {"--exit-when-idle", "--source", source}),
+            dir + "/run.log"};
+  auto code = p.wait(180s);
+  INFO(p.log());
+  REQUIRE(code == 0);
+  // What `finstream fetch` reads from the same file (empty adj_close where it is broken) is what
+  // the table holds: every bar, and the indicators finstream indicators computes from them.
+  auto csvs = fetch_csvs({"SSNLF"}, "2001-01-01", "2024-12-31", source, dir);
+  std::size_t broken = 0;
+  {
+    std::ifstream in{csvs.at("SSNLF")};
+    std::string line;
+    while (std::getline(in, line))
+      broken += line.size() > 2 && line.find(",,") != std::string::npos;
+  }
+  CHECK(broken > 0);
+  CHECK(db.scalar("SELECT count(*) FROM technical_indicators") ==
+        static_cast<long long>(csv_rows(csvs.at("SSNLF"))));
+  CHECK(db.scalar("SELECT count(*) FROM technical_indicators WHERE adj_close IS NULL") ==
+        static_cast<long long>(broken));
   require_table_equals_indicators(db, csvs, dir);
 }
 
@@ -114,19 +151,28 @@ TEST_CASE("run: two processes share the partitions and the work, serve their met
   }
   CHECK(http_get(*port_a, "/metrics").second.find("finstream_tasks_planned_total") !=
         std::string::npos);
-  // SIGTERM: both stop consuming, commit, leave their groups and exit 0 within 10 s.
+  // SIGTERM: both stop consuming, commit, close their consumers and exit 0, which they do only
+  // when everything stopped cleanly within the 8 s stop budget. The wait leaves margin for a
+  // loaded machine; the measured stop time is logged.
   a.signal(SIGTERM);
   b.signal(SIGTERM);
   auto t0 = std::chrono::steady_clock::now();
-  CHECK(a.wait(10s) == 0);
-  CHECK(b.wait(10s) == 0);
-  CHECK(std::chrono::steady_clock::now() - t0 < 10s);
+  CHECK(a.wait(30s) == 0);
+  CHECK(b.wait(30s) == 0);
+  WARN("stop after SIGTERM took "
+       << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                t0)
+              .count()
+       << " ms");
+  // Dynamic members left their groups at once (not after the 45 s session timeout).
+  CHECK(group_members(k.agent_group) == 0);
+  CHECK(group_members(k.processor_group) == 0);
   auto csvs = fetch_csvs(symbols, "2012-01-01", "2020-12-31", "synthetic", dir);
   require_table_equals_indicators(db, csvs, dir);
 }
 
-TEST_CASE("run: SIGTERM while an agent waits on a slow source still exits 0 within 10 s, and the "
-          "unfinished task is redone later",
+TEST_CASE("run: SIGTERM while an agent waits on a slow source abandons the fetch, leaves the "
+          "group, exits 3, and the unfinished task is redone later",
           "[e2e]") {
   test_database db{"e2e_slow"};
   kafka_names k{"slow"};
@@ -148,12 +194,22 @@ TEST_CASE("run: SIGTERM while an agent waits on a slow source still exits 0 with
                  std::string::npos;
         },
         60s));
+    REQUIRE(group_members(k.agent_group) == 1);
     p.signal(SIGTERM);
     auto t0 = std::chrono::steady_clock::now();
-    auto code = p.wait(12s);
+    auto code = p.wait(30s); // the stop takes well under a second; margin for a loaded machine
+    const auto stop_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0)
+            .count();
     INFO(p.log());
-    CHECK(code == 0);
-    CHECK(std::chrono::steady_clock::now() - t0 < 10s);
+    WARN("stop with a fetch in progress took " << stop_ms << " ms");
+    // Work was abandoned: the exit code says so (not 0), and the log says which.
+    CHECK(code == 3);
+    CHECK(p.log().find("event=fetch_abandoned") != std::string::npos);
+    CHECK(p.log().find("event=stopped_abandoning_work") != std::string::npos);
+    // Every consumer closed: the dynamic members left their groups before the process ended.
+    CHECK(group_members(k.agent_group) == 0);
+    CHECK(group_members(k.processor_group) == 0);
   }
   CHECK(done_symbols(db) == 0);
   // Started again (the replay now answers at once), the task is planned again and completes.

@@ -241,11 +241,15 @@ TEST_CASE("two members share the partitions, revocation comes before the partiti
         return x.size() == partitions / 2 && y.size() == partitions / 2;
       },
       30s);
-  std::this_thread::sleep_for(1s);
+  // Both members keep receiving while the writer goes on (no stall after the rebalance).
+  const auto na = a.records().size(), nb = b.records().size();
+  bool both_flowing =
+      eventually([&] { return a.records().size() > na && b.records().size() > nb; }, 30s);
   producing = false;
   writer.join();
   REQUIRE(p.flush(20s));
   REQUIRE(balanced);
+  CHECK(both_flowing);
 
   auto x = a.assigned(), y = b.assigned();
   std::set<topic_partition> both;
@@ -321,17 +325,27 @@ TEST_CASE("paused partitions stay paused when they come back after a rebalance")
   produce_each(p, s.topic, partitions, 10);
   REQUIRE(p.flush(20s));
   REQUIRE(eventually([&] { return a.records().size() >= before + 20; }, 30s));
-  std::this_thread::sleep_for(1s); // would be enough to fetch the paused ones too
+  // A marker produced after the paused partitions' records were acknowledged, on a running
+  // partition: the fetch that brings it comes from the same (only) broker, after the paused
+  // partitions' records were there to be fetched.
+  p.produce(s.topic, key_for(2, partitions), "marker");
+  REQUIRE(p.flush(20s));
+  REQUIRE(eventually([&] { return a.records().size() >= before + 21; }, 30s));
   auto rs = a.records();
   for (std::size_t i = before; i < rs.size(); ++i)
     CHECK(rs[i].partition >= 2);
-  CHECK(rs.size() == before + 20);
+  CHECK(rs.size() == before + 21);
 
   a.consumer().resume_all();
-  // Only the paused partitions' 20 records follow: resuming re-delivers nothing of 2 and 3.
-  REQUIRE(eventually([&] { return a.records().size() >= before + 40; }, 30s));
-  std::this_thread::sleep_for(1s);
-  CHECK(a.records().size() == before + 40);
+  // Only the paused partitions' 20 records follow: resuming re-delivers nothing of 2 and 3. A
+  // re-delivery would come before a new marker in each of those partitions, so once the markers
+  // are in, the count is final.
+  REQUIRE(eventually([&] { return a.records().size() >= before + 41; }, 30s));
+  for (int part = 0; part < partitions; ++part)
+    p.produce(s.topic, key_for(part, partitions), "marker");
+  REQUIRE(p.flush(20s));
+  REQUIRE(eventually([&] { return a.records().size() >= before + 45; }, 30s));
+  CHECK(a.records().size() == before + 45);
   a.stop();
   CHECK(a.problems().empty());
   CHECK(a.error().empty());
@@ -392,7 +406,13 @@ TEST_CASE("pause_all also pauses partitions assigned later") {
   REQUIRE(eventually([&] { return a.assigned().size() == partitions; }, 30s));
   produce_each(p, s.topic, partitions, 5);
   REQUIRE(p.flush(20s));
-  std::this_thread::sleep_for(2s);
+  // Every partition is paused, so no marker can reach a: a witness in another group (not paused)
+  // shows when the records had been there to fetch, for as long as a fresh member needs.
+  {
+    member witness("witness", s.c, s.group + "_witness", nullptr);
+    witness.start({s.topic});
+    REQUIRE(eventually([&] { return witness.records().size() == partitions * 10; }, 30s));
+  }
   CHECK(a.records().empty());
   CHECK(a.consumer().paused().size() == partitions);
   a.consumer().resume_all();

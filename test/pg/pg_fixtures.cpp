@@ -1,15 +1,9 @@
 // Fixtures for the PostgreSQL integration tests (see pg_fixtures.hpp).
 #include "pg/pg_fixtures.hpp"
 
-#include <array>
-#include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <stdexcept>
 
 #include <catch2/catch.hpp>
-#include <sys/wait.h>
 
 #include "pg/dsn.hpp"
 #include "support/env.hpp"
@@ -31,49 +25,6 @@ scratch_db::~scratch_db() {
   } catch (const std::exception& e) {
     WARN("cannot drop scratch database " << name_ << ": " << e.what());
   }
-}
-
-int run_command(const std::string& command, std::string* output) {
-  std::string cmd = command + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return -1;
-  std::array<char, 4096> buf{};
-  std::string out;
-  while (auto n = std::fread(buf.data(), 1, buf.size(), p))
-    out.append(buf.data(), n);
-  int status = ::pclose(p);
-  if (output) *output = out;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-private_server::private_server() {
-  (void)pg_dsn(); // integration tests run only with the harness' services
-  char tmpl[] = "/tmp/finstream-pgtest-XXXXXX";
-  if (!::mkdtemp(tmpl)) FAIL("mkdtemp failed");
-  state_dir_ = tmpl;
-  std::string out;
-  const std::string script = source_dir() + "/test/services/pg.sh";
-  int rc = run_command("'" + script + "' start '" + state_dir_ + "'", &out);
-  if (rc != 0) FAIL("pg.sh start failed: " << out);
-  std::ifstream env(state_dir_ + "/pg.env");
-  std::string line;
-  while (std::getline(env, line))
-    if (line.rfind("FINSTREAM_TEST_PG=", 0) == 0)
-      dsn_ = line.substr(std::string{"FINSTREAM_TEST_PG="}.size());
-  if (dsn_.empty()) FAIL("pg.sh start wrote no DSN: " << out);
-}
-
-private_server::~private_server() {
-  run_command("'" + source_dir() + "/test/services/pg.sh' stop '" + state_dir_ + "'");
-  std::error_code ec;
-  std::filesystem::remove_all(state_dir_, ec);
-}
-
-void private_server::restart() {
-  std::string out;
-  int rc =
-      run_command("'" + source_dir() + "/test/services/pg.sh' restart '" + state_dir_ + "'", &out);
-  if (rc != 0) FAIL("pg.sh restart failed: " << out);
 }
 
 indicator_row make_row(const std::string& symbol, day_t date, double salt) {

@@ -1,5 +1,5 @@
 // Fixtures for the PostgreSQL integration tests: a fresh database per test, a private server that
-// a test may restart, and deterministic indicator rows.
+// a test may restart (test/support), and deterministic indicator rows.
 #pragma once
 
 #include <cstdint>
@@ -8,6 +8,7 @@
 
 #include "core/indicator_row.hpp"
 #include "pg/connection.hpp"
+#include "support/private_postgres.hpp"
 
 namespace finstream::test {
 
@@ -29,25 +30,8 @@ private:
   std::string dsn_;
 };
 
-/// A PostgreSQL server of the test's own (test/services/pg.sh in a temporary state directory), for
-/// tests that restart the server: restarting the shared test server would cut the connections of
-/// tests running in parallel. Stopped and removed when the object goes away. Requires the harness
-/// services like any integration test (fails when FINSTREAM_TEST_PG is unset).
-class private_server {
-public:
-  private_server();
-  ~private_server();
-  private_server(const private_server&) = delete;
-  private_server& operator=(const private_server&) = delete;
-
-  const std::string& dsn() const noexcept { return dsn_; }
-  /// `pg.sh restart`: pg_ctl restart -m fast, same port and data; every connection is cut.
-  void restart();
-
-private:
-  std::string state_dir_;
-  std::string dsn_;
-};
+/// A PostgreSQL server of the test's own, for tests that restart it (see private_postgres.hpp).
+using private_server = private_postgres;
 
 /// A row with values derived from (symbol, date, salt): different salts give different values.
 indicator_row make_row(const std::string& symbol, day_t date, double salt = 0);
@@ -56,7 +40,5 @@ indicator_row make_row(const std::string& symbol, day_t date, double salt = 0);
 std::string scalar(pg::connection& c, const std::string& sql);
 std::int64_t count(pg::connection& c, const std::string& sql);
 
-/// Runs a shell command, returns its exit status (and stdout+stderr in `output` when given).
-int run_command(const std::string& command, std::string* output = nullptr);
 
 } // namespace finstream::test

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "pg/private_cluster.hpp"
+#include "support/processes.hpp"
 
 using namespace finstream;
 namespace fs = std::filesystem;
@@ -76,6 +77,14 @@ pid_t postmaster_pid(const std::string& pgdata) {
 void wait_gone(pid_t pid) {
   for (int i = 0; i < 200 && kill(pid, 0) == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+
+// Waits (10 s at most) until no process runs in `dir`: a postmaster and its backends have PGDATA
+// as working directory. True when none is left.
+bool wait_no_process_in(const std::string& dir) {
+  for (int i = 0; i < 200 && !test::processes_in(dir).empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  return test::processes_in(dir).empty();
 }
 
 pg::private_cluster_options in(const fs::path& dir) {
@@ -164,7 +173,7 @@ TEST_CASE("after the server was SIGKILLed, the next start recovers with committe
   wait_gone(pid);
   REQUIRE(fs::exists(pgdata + "/postmaster.pid")); // left behind by the killed server
   // Backends notice their postmaster's death and exit; shared memory goes with the last one.
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  REQUIRE(wait_no_process_in(pgdata));
 
   pg::private_cluster pc{in(tmp.path)};
   CHECK_FALSE(pc.reused_running_server());

@@ -4,6 +4,11 @@
 #   test/services/kafka.sh start STATE_DIR   # prints FINSTREAM_TEST_KAFKA=host:port, writes STATE_DIR/kafka.env
 #   test/services/kafka.sh stop  STATE_DIR   # stops the broker; keeps STATE_DIR/kafka/broker.log
 #
+# Besides the PLAINTEXT listener the broker has a SASL_SSL one (SASL/PLAIN, TLS with a CA made at
+# start in STATE_DIR/kafka/tls): kafka.env also holds FINSTREAM_TEST_KAFKA_SASL=host:port,
+# FINSTREAM_TEST_KAFKA_SASL_USER, FINSTREAM_TEST_KAFKA_SASL_PASSWORD (random per start) and
+# FINSTREAM_TEST_KAFKA_CA (the CA's PEM file), for the tests of Kafka security settings.
+#
 # The broker's jars come from Maven Central through test/services/kafka-pom.xml, resolved once into
 # ${FINSTREAM_CACHE:-~/.cache/finstream}. Ports are chosen free at start, so runs never collide.
 set -euo pipefail
@@ -25,22 +30,48 @@ resolve() {
   touch "$libs/.complete"
 }
 
+# A CA and a broker certificate for 127.0.0.1 (PKCS12 keystore), made fresh at each start.
+make_tls() {
+  local tls=$1 pass=$2
+  rm -rf "$tls"; mkdir -p "$tls"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=finstream test CA" \
+    -keyout "$tls/ca.key" -out "$tls/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$tls/broker.key" -out "$tls/broker.csr" 2>/dev/null
+  printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > "$tls/san.ext"
+  openssl x509 -req -in "$tls/broker.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial \
+    -days 30 -extfile "$tls/san.ext" -out "$tls/broker.pem" 2>/dev/null
+  openssl pkcs12 -export -in "$tls/broker.pem" -inkey "$tls/broker.key" -certfile "$tls/ca.pem" \
+    -name broker -passout "pass:$pass" -out "$tls/broker.p12"
+}
+
 start() {
   resolve
   mkdir -p "$dir"
   rm -rf "$dir/data"
-  local port cport
-  port=$(free_port); cport=$(free_port)
+  local port cport sport
+  port=$(free_port); cport=$(free_port); sport=$(free_port)
   while [ "$cport" = "$port" ]; do cport=$(free_port); done
+  while [ "$sport" = "$port" ] || [ "$sport" = "$cport" ]; do sport=$(free_port); done
+  local sasl_password store_password
+  sasl_password=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
+  store_password=$(python3 -c 'import secrets; print(secrets.token_hex(12))')
+  make_tls "$dir/tls" "$store_password"
   cat > "$dir/server.properties" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
+listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport,SASL_SSL://127.0.0.1:$sport
+advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_SSL://127.0.0.1:$sport
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
+sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_finstream="$sasl_password";
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$dir/tls/broker.p12
+ssl.keystore.password=$store_password
+ssl.key.password=$store_password
 log.dirs=$dir/data
 num.partitions=1
 auto.create.topics.enable=false
@@ -85,7 +116,13 @@ PROPS
     fi
     sleep 0.2
   done
-  echo "FINSTREAM_TEST_KAFKA=127.0.0.1:$port" > "$state/kafka.env"
+  {
+    echo "FINSTREAM_TEST_KAFKA=127.0.0.1:$port"
+    echo "FINSTREAM_TEST_KAFKA_SASL=127.0.0.1:$sport"
+    echo "FINSTREAM_TEST_KAFKA_SASL_USER=finstream"
+    echo "FINSTREAM_TEST_KAFKA_SASL_PASSWORD=$sasl_password"
+    echo "FINSTREAM_TEST_KAFKA_CA=$dir/tls/ca.pem"
+  } > "$state/kafka.env"
   echo "kafka.sh: broker on 127.0.0.1:$port ready in $((SECONDS - t0)) s" >&2
   echo "FINSTREAM_TEST_KAFKA=127.0.0.1:$port"
 }

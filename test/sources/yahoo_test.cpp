@@ -589,14 +589,24 @@ TEST_CASE("yahoo: repeated 429s open the shared breaker, fetches fail fast, then
         circuit_breaker::state::open);
   CHECK(s.registry.counter("finstream_source_breaker_rejections_total", "", {{"source", "yahoo"}})
             .value() == 2);
+  // Waits (polling the breaker's own clock) until open_for has passed and a probe may go.
+  auto await_half_open = [&] {
+    const auto deadline = steady_clock::now() + 10s;
+    while (factory.yahoo_limits()->breaker.current(steady_clock::now()) !=
+               circuit_breaker::state::half_open &&
+           steady_clock::now() < deadline)
+      std::this_thread::sleep_for(5ms);
+    return factory.yahoo_limits()->breaker.current(steady_clock::now()) ==
+           circuit_breaker::state::half_open;
+  };
   // After open_for, one probe goes; Yahoo still throttles → open again (for longer).
-  std::this_thread::sleep_for(450ms);
+  REQUIRE(await_half_open());
   const auto e3 = failed(b->fetch("OCDO.L", d("2020-01-01"), d("2020-01-03")));
   CHECK(e3.attempts == 1);
   CHECK(s.server.request_count() == 4);
   // Once Yahoo answers again, the probe succeeds and the breaker closes.
   s.server.reset();
-  std::this_thread::sleep_for(850ms);
+  REQUIRE(await_half_open());
   CHECK(ok(a->fetch("BTC-USD", d("2020-01-01"), d("2020-01-03"))).bars.size() == 3);
   CHECK(factory.yahoo_limits()->breaker.current(steady_clock::now()) ==
         circuit_breaker::state::closed);
