@@ -91,7 +91,7 @@ TEST_CASE("chart page: each drawn line inverts to its values through the panel's
   CHECK(html.find("<script type=\"application/json\" id=\"chart-data\">") != std::string::npos);
 }
 
-TEST_CASE("chart page: short ranges are drawn as candles; the active range is marked") {
+TEST_CASE("chart page: short ranges are drawn as candles and the active range is marked") {
   auto s = make_series(60);
   chart_columns cols;
   chart_query q;
