@@ -80,7 +80,7 @@ private:
   void read_next() {
     parser_.emplace();
     parser_->header_limit(8 * 1024);
-    parser_->body_limit(0);
+    parser_->body_limit(64 * 1024);
     stream_.expires_after(state_->options.io_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&session::on_read, shared_from_this()));
@@ -146,7 +146,7 @@ private:
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::empty_body>> parser_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> res_;
   std::shared_ptr<shared_state> state_;
 };

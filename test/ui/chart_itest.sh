@@ -97,6 +97,13 @@ for path, code, text in (("chart/NOPE", 404, "Unknown symbol NOPE"), ("chart/a;b
         body = e.read().decode()
         if e.code != code or text not in body or "<html" not in body:
             sys.exit("chart: %s answered %d (want %d with %r)" % (path, e.code, code, text))
+# Read-only: other methods are refused.
+try:
+    urllib.request.urlopen(urllib.request.Request(url + "chart/UIA", data=b"x", method="POST"), timeout=10)
+    sys.exit("chart: POST answered 200")
+except urllib.error.HTTPError as e:
+    if e.code != 405:
+        sys.exit("chart: POST answered %d, want 405" % e.code)
 PY
 browser --dump-dom "${url}chart/NOPE" > "$work/404.html"
 grep -q "Unknown symbol NOPE" "$work/404.html" || { echo "chart: no 404 page in the browser" >&2; exit 1; }
