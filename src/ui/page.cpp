@@ -430,12 +430,12 @@ std::string render_index(const symbol_list& list) {
 std::string render_chart(const series& s, const chart_columns& cols, const chart_query& q) {
   const std::size_t n = s.dates.size();
   const plot p{n, (plot_right - plot_left) / static_cast<double>(std::max<std::size_t>(n, 1))};
-  const auto& close = s.columns.at("close");
   auto col = [&](const std::string& c) -> const std::vector<double>& {
     static const std::vector<double> none;
     auto i = s.columns.find(c);
     return c.empty() || i == s.columns.end() ? none : i->second;
   };
+  const auto& close = col("close");
   struct readout_entry {
     std::string key, label, color;
   };
@@ -450,7 +450,8 @@ std::string render_chart(const series& s, const chart_columns& cols, const chart
   double y = 8;
   std::string svg;
   std::string grid_x;
-  const bool candles = n > 0 && n <= 160;
+  const bool candles = n > 0 && n <= 160 && col("open").size() == n && col("high").size() == n &&
+                       col("low").size() == n && close.size() == n;
 
   // Price.
   {
@@ -526,7 +527,7 @@ std::string render_chart(const series& s, const chart_columns& cols, const chart
     const auto &o = col("open"), &c = close;
     svg += panel_open("volume", sc, "Volume", {}, true) +
            bar_paths("volume", col("volume"), p, sc, 0,
-                     [&](std::size_t i) { return !(c[i] < o[i]); }, color_up, color_down, 0.55) +
+                     [&](std::size_t i) { return i >= c.size() || i >= o.size() || !(c[i] < o[i]); }, color_up, color_down, 0.55) +
            "</g>\n";
     y += sc.height + panel_gap;
   }

@@ -84,6 +84,15 @@ done
 last=$(psql "$dsn" -qAtc "SELECT max(date) FROM technical_indicators WHERE symbol = 'UIA'")
 grep -q "<td>$last</td>" "$work/index.html" || { echo "chart: the list lacks UIA's last date $last" >&2; exit 1; }
 
+# A custom range: exactly the stored bars between the two dates.
+python3 - "$url" "$(psql "$dsn" -qAtc "SELECT string_agg(date::text, ',' ORDER BY date) FROM technical_indicators WHERE symbol = 'UIA' AND date BETWEEN '2019-03-01' AND '2019-06-30'")" <<'PY'
+import json, re, sys, urllib.request
+body = urllib.request.urlopen(sys.argv[1] + "chart/UIA?from=2019-03-01&to=2019-06-30", timeout=20).read().decode()
+data = json.loads(re.search(r'id="chart-data">(.*?)</script>', body, re.S).group(1))
+if data["dates"] != sys.argv[2].split(","):
+    sys.exit("chart: custom range gave %d bars %s..%s" % (len(data["dates"]), data["dates"][:1], data["dates"][-1:]))
+PY
+
 # 4. An unknown symbol: a 404 page that says so; an invalid one: 400.
 python3 - "$url" <<'PY'
 import sys, urllib.request, urllib.error

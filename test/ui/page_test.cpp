@@ -129,3 +129,13 @@ TEST_CASE("range presets") {
   CHECK(find_range("all")->days == 0);
   CHECK(find_range("7y") == nullptr);
 }
+
+TEST_CASE("chart page: a range without bars renders an empty chart") {
+  auto s = make_series(0);
+  chart_columns cols;
+  cols.rsi = "rsi";
+  cols.sma = "sma";
+  auto html = render_chart(s, cols, {});
+  CHECK(attr(tag_with(html, "id", "chart"), "data-n") == "0");
+  CHECK(html.find("\"dates\":[]") != std::string::npos);
+}
