@@ -322,10 +322,9 @@ std::string page(std::string_view title, std::string_view crumbs, const std::str
   return out;
 }
 
-std::string query_string(const chart_query& q, const std::vector<std::string>& extras,
-                         const std::string& range) {
+// The query of a range preset's link: the preset and the added columns.
+std::string query_string(const std::vector<std::string>& extras, const std::string& range) {
   std::string out = "?range=" + range;
-  (void)q;
   for (const auto& e : extras)
     out += "&add=" + e;
   return out;
@@ -629,7 +628,7 @@ std::string render_chart(const series& s, const chart_columns& cols, const chart
   body += "</div>\n<div class=\"controls\"><nav class=\"ranges\">";
   for (const auto& r : range_presets())
     body += "<a href=\"/chart/" + html_escape(s.symbol) +
-            html_escape(query_string(q, cols.extras, r.key)) + "\"" +
+            html_escape(query_string(cols.extras, r.key)) + "\"" +
             (q.range == r.key ? " class=\"on\"" : "") + ">" + r.label + "</a>";
   body += "</nav>\n<form class=\"custom\" method=\"get\" action=\"/chart/" +
           html_escape(s.symbol) + "\"><input type=\"hidden\" name=\"range\" value=\"" +
