@@ -18,9 +18,9 @@ TEST_CASE("run: the chart page is served only with --ui-port, apart from the ope
   scratch_area area{"ui_run"};
   const std::vector<std::string> symbols{"URA"};
   {
-    process plain{run_args("manager=0,agent=0,processor=1", db, k, symbols, "2020-01-01",
-                           "2020-12-31"),
-                  area.path() + "/plain.log"};
+    process plain{
+        run_args("manager=0,agent=0,processor=1", db, k, symbols, "2020-01-01", "2020-12-31"),
+        area.path() + "/plain.log"};
     auto port = plain.metrics_port();
     INFO(plain.log());
     REQUIRE(port);
@@ -44,7 +44,7 @@ TEST_CASE("run: the chart page is served only with --ui-port, apart from the ope
   auto [code, body] = http_get(ui_port, "/");
   CHECK(code == 200);
   CHECK(body.find("<h1>Symbols</h1>") != std::string::npos);
-  CHECK(http_get(*port, "/").first == 404);        // the operations endpoint has no page
+  CHECK(http_get(*port, "/").first == 404);          // the operations endpoint has no page
   CHECK(http_get(ui_port, "/healthz").first == 404); // and the page no probe
   served.signal(SIGTERM);
   CHECK(served.wait(30s) == 0);

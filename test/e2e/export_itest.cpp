@@ -127,9 +127,9 @@ TEST_CASE("export: every stored value parses to the same double as `finstream in
     REQUIRE(sub.code == 0);
     auto part = parse_csv(sub.out);
     const std::vector<std::string> want_header{
-        "symbol", "date",   "open",          "high",    "low",
-        "close",  "adj_close", "volume",     "obv",     "rsi_14",
-        "macd_12_26_9", "macd_signal_12_26_9", "macd_hist_12_26_9"};
+        "symbol",           "date",   "open", "high",   "low",          "close",
+        "adj_close",        "volume", "obv",  "rsi_14", "macd_12_26_9", "macd_signal_12_26_9",
+        "macd_hist_12_26_9"};
     REQUIRE(part.header == want_header);
     std::vector<const std::vector<std::string>*> want;
     for (const auto& row : table.rows)
@@ -137,8 +137,8 @@ TEST_CASE("export: every stored value parses to the same double as `finstream in
     REQUIRE(!want.empty());
     REQUIRE(part.rows.size() == want.size());
     auto col = [&](const std::string& name) {
-      return static_cast<std::size_t>(
-          std::find(table.header.begin(), table.header.end(), name) - table.header.begin());
+      return static_cast<std::size_t>(std::find(table.header.begin(), table.header.end(), name) -
+                                      table.header.begin());
     };
     for (std::size_t i = 0; i < want.size(); ++i)
       for (std::size_t j = 0; j < want_header.size(); ++j)
@@ -178,9 +178,8 @@ TEST_CASE("export: a large table streams through in flat memory", "[e2e][export]
   auto peak_of = [&](const std::vector<std::string>& args, const std::string& name) {
     std::vector<std::pair<std::string, std::string>> env;
     const char* asan = std::getenv("ASAN_OPTIONS");
-    env.emplace_back("ASAN_OPTIONS",
-                     std::string{asan ? asan : ""} + (asan && *asan ? ":" : "") +
-                         "quarantine_size_mb=0");
+    env.emplace_back("ASAN_OPTIONS", std::string{asan ? asan : ""} + (asan && *asan ? ":" : "") +
+                                         "quarantine_size_mb=0");
     process p{args, area.path() + "/" + name + ".log", env};
     long peak = 0;
     while (p.running()) {

@@ -16,11 +16,10 @@ std::vector<std::string> columns_of(const std::vector<resolved_column>& r) {
   return out;
 }
 
-const std::vector<std::string> original = {"rsi",      "macd",      "macd_signal", "macd_hist",
-                                           "sma",      "ema",       "bb_upper",    "bb_middle",
-                                           "bb_lower", "atr",       "stoch_k",     "stoch_d",
-                                           "obv",      "adx",       "plus_di",     "minus_di",
-                                           "cci",      "willr",     "mfi"};
+const std::vector<std::string> original = {
+    "rsi",       "macd",     "macd_signal", "macd_hist", "sma",     "ema", "bb_upper",
+    "bb_middle", "bb_lower", "atr",         "stoch_k",   "stoch_d", "obv", "adx",
+    "plus_di",   "minus_di", "cci",         "willr",     "mfi"};
 
 } // namespace
 
