@@ -27,7 +27,8 @@ struct write_failed : std::runtime_error {
 std::optional<day_t> date_option(const std::string& text, const char* flag) {
   if (text.empty()) return std::nullopt;
   auto d = parse_date(text);
-  if (!d) throw std::invalid_argument(std::string{flag} + ": '" + text + "' is not a date YYYY-MM-DD");
+  if (!d)
+    throw std::invalid_argument(std::string{flag} + ": '" + text + "' is not a date YYYY-MM-DD");
   return d;
 }
 

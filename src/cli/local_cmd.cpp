@@ -56,6 +56,7 @@ int run_local(int argc, char** argv) {
   settings s;
   actors::runtime_config rc;
   std::string dsn;
+  std::optional<chart_page_plan> chart_plan;
   try {
     s = binder.resolve();
     log::setup(s.str("log.level"));
@@ -66,6 +67,7 @@ int run_local(int argc, char** argv) {
     auto factory = std::make_shared<source_factory>(make_source_options(s));
     rc.make_source = [factory] { return factory->make(); };
     dsn = resolve_dsn(s);
+    chart_plan = plan_chart_page(s, /*on_by_default=*/true);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "finstream local: %s\n", e.what());
     return exit_usage;
@@ -89,7 +91,7 @@ int run_local(int argc, char** argv) {
   rc.dsn = dsn;
   auto ops = start_ops_server(s);
   readiness_probe probe{dsn, std::nullopt};
-  auto chart = start_chart_page(s, dsn, /*on_by_default=*/true);
+  auto chart = start_chart_page(chart_plan, dsn);
   if (chart) std::fprintf(stderr, "finstream local: chart page at %s\n", chart->url().c_str());
   bool announced = false; // summary and chart URL printed once the first backfill is stored
 

@@ -79,7 +79,7 @@ int run_run(int argc, char** argv) {
     install_signal_handlers();
     auto ops = start_ops_server(s);
     readiness_probe probe{rc.dsn, k.client.bootstrap_servers, k.client.extra};
-    auto chart = start_chart_page(s, rc.dsn, /*on_by_default=*/false);
+    auto chart = start_chart_page(plan_chart_page(s, /*on_by_default=*/false), rc.dsn);
     actors::runtime rt{rc};
     log::info("main", "started",
               {{"managers", rc.roles.managers},

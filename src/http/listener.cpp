@@ -59,9 +59,8 @@ void accept_next(const std::shared_ptr<accept_state>& st) {
 
 } // namespace
 
-void accept_loop(tcp::acceptor& acceptor, asio::steady_timer& retry,
-                 std::function<bool()> stopping, std::function<void(tcp::socket)> on_socket,
-                 const char* role) {
+void accept_loop(tcp::acceptor& acceptor, asio::steady_timer& retry, std::function<bool()> stopping,
+                 std::function<void(tcp::socket)> on_socket, const char* role) {
   accept_next(std::make_shared<accept_state>(
       accept_state{acceptor, retry, std::move(stopping), std::move(on_socket), role}));
 }

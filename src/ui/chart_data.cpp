@@ -78,7 +78,8 @@ symbol_list load_symbol_list(pg::connection& c, const read_limits& limits) {
 
 std::optional<series> load_series(pg::connection& c, const std::string& symbol,
                                   std::optional<day_t> from, std::optional<day_t> to,
-                                  int default_days, const std::vector<std::string>& indicator_columns,
+                                  int default_days,
+                                  const std::vector<std::string>& indicator_columns,
                                   const read_limits& limits) {
   require_valid_symbol(symbol, "chart");
   return read_only(c, limits, [&]() -> std::optional<series> {

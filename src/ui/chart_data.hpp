@@ -26,11 +26,11 @@ struct read_limits {
 /// One line of the symbol list.
 struct symbol_summary {
   std::string symbol;
-  std::string status;                  // symbol_state.status: pending, planned, done, failed
-  std::optional<std::string> last_date; // nullopt: no rows stored yet
-  double close = 0, prev_close = 0;     // NaN when absent
+  std::string status;                        // symbol_state.status: pending, planned, done, failed
+  std::optional<std::string> last_date;      // nullopt: no rows stored yet
+  double close = 0, prev_close = 0;          // NaN when absent
   double rsi = 0, macd = 0, macd_signal = 0; // NaN when absent
-  std::vector<double> spark;           // last closes, oldest first
+  std::vector<double> spark;                 // last closes, oldest first
 };
 
 struct symbol_list {
@@ -58,7 +58,8 @@ struct series {
 /// last stored date) minus `default_days`.
 std::optional<series> load_series(pg::connection& c, const std::string& symbol,
                                   std::optional<day_t> from, std::optional<day_t> to,
-                                  int default_days, const std::vector<std::string>& indicator_columns,
+                                  int default_days,
+                                  const std::vector<std::string>& indicator_columns,
                                   const read_limits& limits);
 
 /// Runs `work` in a read-only transaction whose statements are cancelled after

@@ -38,14 +38,13 @@ std::int64_t export_csv(pg::connection& c, const export_request& r,
   std::string select = "t.symbol, t.date, t.open, t.high, t.low, t.close, t.adj_close, t.volume";
   for (const auto& col : layout.columns)
     select += ", t." + pg::quote_identifier(c, col);
-  const std::string copy =
-      "COPY (SELECT " + select +
-      " FROM technical_indicators t, finstream_export_request p"
-      " WHERE " +
-      std::string{r.symbols.empty() ? "true" : "t.symbol = ANY (p.symbols)"} +
-      " AND t.date >= coalesce(p.from_date, '-infinity'::date)"
-      " AND t.date <= coalesce(p.to_date, 'infinity'::date)"
-      " ORDER BY t.symbol, t.date) TO STDOUT (FORMAT csv)";
+  const std::string copy = "COPY (SELECT " + select +
+                           " FROM technical_indicators t, finstream_export_request p"
+                           " WHERE " +
+                           std::string{r.symbols.empty() ? "true" : "t.symbol = ANY (p.symbols)"} +
+                           " AND t.date >= coalesce(p.from_date, '-infinity'::date)"
+                           " AND t.date <= coalesce(p.to_date, 'infinity'::date)"
+                           " ORDER BY t.symbol, t.date) TO STDOUT (FORMAT csv)";
   pg::transaction tx{c};
   c.exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
   std::optional<std::string> symbols;

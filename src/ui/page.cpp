@@ -62,7 +62,8 @@ std::string with_commas(double v, int decimals) {
     std::string frac = dot == std::string::npos ? "" : s.substr(dot);
     if (frac.size() < static_cast<std::size_t>(decimals) + 1)
       frac = (frac.empty() ? "." : frac) +
-             std::string(static_cast<std::size_t>(decimals) + 1 - (frac.empty() ? 1 : frac.size()), '0');
+             std::string(static_cast<std::size_t>(decimals) + 1 - (frac.empty() ? 1 : frac.size()),
+                         '0');
     s = s.substr(0, dot);
     std::string out;
     for (std::size_t i = 0; i < s.size(); ++i) {
@@ -196,14 +197,16 @@ std::string candle_paths(const series& s, const plot& p, const scale& sc) {
         'M' + fixed(x) + ',' + fixed(sc.y(h[i])) + 'V' + fixed(sc.y(l[i]));
     double y1 = sc.y(std::max(o[i], c[i])), y2 = sc.y(std::min(o[i], c[i]));
     if (y2 - y1 < 0.8) y2 = y1 + 0.8;
-    (up ? body_up : body_down) += 'M' + fixed(x - half) + ',' + fixed(y1) + 'H' +
-                                  fixed(x + half) + 'V' + fixed(y2) + 'H' + fixed(x - half) + 'Z';
+    (up ? body_up : body_down) += 'M' + fixed(x - half) + ',' + fixed(y1) + 'H' + fixed(x + half) +
+                                  'V' + fixed(y2) + 'H' + fixed(x - half) + 'Z';
   }
   return std::string{"<path data-series=\"candles\" data-part=\"wick-up\" stroke=\""} + color_up +
-         "\" d=\"" + wick_up + "\"/>\n<path data-series=\"candles\" data-part=\"wick-down\" stroke=\"" +
-         color_down + "\" d=\"" + wick_down + "\"/>\n<path data-series=\"candles\" data-part=\"up\" fill=\"" +
-         color_up + "\" d=\"" + body_up + "\"/>\n<path data-series=\"candles\" data-part=\"down\" fill=\"" +
-         color_down + "\" d=\"" + body_down + "\"/>\n";
+         "\" d=\"" + wick_up +
+         "\"/>\n<path data-series=\"candles\" data-part=\"wick-down\" stroke=\"" + color_down +
+         "\" d=\"" + wick_down + "\"/>\n<path data-series=\"candles\" data-part=\"up\" fill=\"" +
+         color_up + "\" d=\"" + body_up +
+         "\"/>\n<path data-series=\"candles\" data-part=\"down\" fill=\"" + color_down + "\" d=\"" +
+         body_down + "\"/>\n";
 }
 
 // A panel's frame: background, horizontal grid with value labels, title and legend.
@@ -223,8 +226,9 @@ std::string panel_open(const std::string& id, const scale& sc, const std::string
          fixed(plot_right - plot_left) + "\" height=\"" + fixed(sc.height) +
          "\" fill=\"#0f151d\" stroke=\"#1f2a37\"/>\n";
   double step = 1;
-  auto ticks = fixed_ticks.empty() ? nice_ticks(sc.lo, sc.hi, std::max(2, static_cast<int>(sc.height / 42)), &step)
-                                   : fixed_ticks;
+  auto ticks = fixed_ticks.empty()
+                   ? nice_ticks(sc.lo, sc.hi, std::max(2, static_cast<int>(sc.height / 42)), &step)
+                   : fixed_ticks;
   int dec = fixed_ticks.empty() ? decimals_for(step) : 0;
   for (double t : ticks) {
     double y = sc.y(t);
@@ -275,8 +279,9 @@ std::string pretty(const std::string& column) {
 bool is_price_overlay(const std::string& column) {
   for (const char* p : {"sma", "ema", "wma", "bb_upper", "bb_middle", "bb_lower"}) {
     std::string_view c{column}, pre{p};
-    if (c == pre || (c.size() > pre.size() && c.substr(0, pre.size()) == pre &&
-                     c[pre.size()] == '_' && std::isdigit(static_cast<unsigned char>(c[pre.size() + 1]))))
+    if (c == pre ||
+        (c.size() > pre.size() && c.substr(0, pre.size()) == pre && c[pre.size()] == '_' &&
+         std::isdigit(static_cast<unsigned char>(c[pre.size() + 1]))))
       return true;
   }
   return false;
@@ -322,10 +327,9 @@ std::string page(std::string_view title, std::string_view crumbs, const std::str
   return out;
 }
 
-std::string query_string(const chart_query& q, const std::vector<std::string>& extras,
-                         const std::string& range) {
+// The query of a range preset's link: the preset and the added columns.
+std::string query_string(const std::vector<std::string>& extras, const std::string& range) {
   std::string out = "?range=" + range;
-  (void)q;
   for (const auto& e : extras)
     out += "&add=" + e;
   return out;
@@ -338,12 +342,23 @@ std::string html_escape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-    case '&': out += "&amp;"; break;
-    case '<': out += "&lt;"; break;
-    case '>': out += "&gt;"; break;
-    case '"': out += "&quot;"; break;
-    case '\'': out += "&#39;"; break;
-    default: out += c;
+    case '&':
+      out += "&amp;";
+      break;
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    case '\'':
+      out += "&#39;";
+      break;
+    default:
+      out += c;
     }
   }
   return out;
@@ -351,8 +366,8 @@ std::string html_escape(std::string_view text) {
 
 const std::vector<range_preset>& range_presets() {
   static const std::vector<range_preset> presets = {
-      {"1m", "1M", 31},    {"3m", "3M", 92},     {"6m", "6M", 183}, {"1y", "1Y", 366},
-      {"2y", "2Y", 731},   {"5y", "5Y", 1827},   {"all", "All", 0}};
+      {"1m", "1M", 31},  {"3m", "3M", 92},   {"6m", "6M", 183}, {"1y", "1Y", 366},
+      {"2y", "2Y", 731}, {"5y", "5Y", 1827}, {"all", "All", 0}};
   return presets;
 }
 
@@ -364,8 +379,8 @@ const range_preset* find_range(std::string_view key) {
 
 std::vector<std::string> chart_columns::all() const {
   std::vector<std::string> out;
-  for (const auto* c : {&sma, &ema, &bb_upper, &bb_middle, &bb_lower, &rsi, &macd, &macd_signal,
-                        &macd_hist})
+  for (const auto* c :
+       {&sma, &ema, &bb_upper, &bb_middle, &bb_lower, &rsi, &macd, &macd_signal, &macd_hist})
     if (!c->empty()) out.push_back(*c);
   for (const auto& e : extras)
     if (std::find(out.begin(), out.end(), e) == out.end()) out.push_back(e);
@@ -401,9 +416,9 @@ std::string render_index(const symbol_list& list) {
     const char* cls = !std::isfinite(chg) ? "muted" : chg >= 0 ? "up" : "down";
     body += "</td><td>" + html_escape(*s.last_date) + "</td><td>" + value_text(s.close) +
             "</td><td class=\"" + cls + "\">" +
-            (std::isfinite(chg) ? (chg >= 0 ? "+" : "") + fixed(chg, 2) + "%" : "-") +
-            "</td><td>" + (std::isfinite(s.rsi) ? fixed(s.rsi, 1) : "-") + "</td><td>" +
-            value_text(s.macd) + "</td><td>" + value_text(s.macd_signal) + "</td><td class=\"spark\">";
+            (std::isfinite(chg) ? (chg >= 0 ? "+" : "") + fixed(chg, 2) + "%" : "-") + "</td><td>" +
+            (std::isfinite(s.rsi) ? fixed(s.rsi, 1) : "-") + "</td><td>" + value_text(s.macd) +
+            "</td><td>" + value_text(s.macd_signal) + "</td><td class=\"spark\">";
     extent e;
     e.add(s.spark);
     if (!e.empty() && s.spark.size() > 1) {
@@ -411,7 +426,8 @@ std::string render_index(const symbol_list& list) {
       std::string pts;
       for (std::size_t i = 0; i < s.spark.size(); ++i)
         if (std::isfinite(s.spark[i]))
-          pts += fixed(2 + 116.0 * static_cast<double>(i) / static_cast<double>(s.spark.size() - 1), 1) +
+          pts += fixed(2 + 116.0 * static_cast<double>(i) / static_cast<double>(s.spark.size() - 1),
+                       1) +
                  ',' + fixed(sc.y(s.spark[i]), 1) + ' ';
       bool up = s.spark.back() >= s.spark.front();
       body += std::string{"<svg width=\"120\" height=\"28\" viewBox=\"0 0 120 28\"><polyline "
@@ -430,17 +446,19 @@ std::string render_index(const symbol_list& list) {
 std::string render_chart(const series& s, const chart_columns& cols, const chart_query& q) {
   const std::size_t n = s.dates.size();
   const plot p{n, (plot_right - plot_left) / static_cast<double>(std::max<std::size_t>(n, 1))};
-  const auto& close = s.columns.at("close");
   auto col = [&](const std::string& c) -> const std::vector<double>& {
     static const std::vector<double> none;
     auto i = s.columns.find(c);
     return c.empty() || i == s.columns.end() ? none : i->second;
   };
+  const auto& close = col("close");
   struct readout_entry {
     std::string key, label, color;
   };
-  std::vector<readout_entry> readout{{"open", "O", ""},   {"high", "H", ""},
-                                     {"low", "L", ""},    {"close", "C", color_close},
+  std::vector<readout_entry> readout{{"open", "O", ""},
+                                     {"high", "H", ""},
+                                     {"low", "L", ""},
+                                     {"close", "C", color_close},
                                      {"volume", "Vol", ""}};
   std::vector<std::string> price_overlays, panels;
   for (const auto& e : cols.extras)
@@ -450,7 +468,8 @@ std::string render_chart(const series& s, const chart_columns& cols, const chart
   double y = 8;
   std::string svg;
   std::string grid_x;
-  const bool candles = n > 0 && n <= 160;
+  const bool candles = n > 0 && n <= 160 && col("open").size() == n && col("high").size() == n &&
+                       col("low").size() == n && close.size() == n;
 
   // Price.
   {
@@ -472,8 +491,9 @@ std::string render_chart(const series& s, const chart_columns& cols, const chart
       bool pen = false;
       // Filled band: along the upper line, back along the lower one, per run of values.
       auto flush = [&] {
-        if (!area.empty()) body += "<path fill=\"" + std::string{color_bb} +
-                                   "\" fill-opacity=\"0.09\" stroke=\"none\" d=\"" + area + back + "Z\"/>\n";
+        if (!area.empty())
+          body += "<path fill=\"" + std::string{color_bb} +
+                  "\" fill-opacity=\"0.09\" stroke=\"none\" d=\"" + area + back + "Z\"/>\n";
         area.clear();
         back.clear();
       };
@@ -525,8 +545,10 @@ std::string render_chart(const series& s, const chart_columns& cols, const chart
     scale sc{0, e.empty() || e.hi <= 0 ? 1 : e.hi * 1.08, y, 90};
     const auto &o = col("open"), &c = close;
     svg += panel_open("volume", sc, "Volume", {}, true) +
-           bar_paths("volume", col("volume"), p, sc, 0,
-                     [&](std::size_t i) { return !(c[i] < o[i]); }, color_up, color_down, 0.55) +
+           bar_paths(
+               "volume", col("volume"), p, sc, 0,
+               [&](std::size_t i) { return i >= c.size() || i >= o.size() || !(c[i] < o[i]); },
+               color_up, color_down, 0.55) +
            "</g>\n";
     y += sc.height + panel_gap;
   }
@@ -543,8 +565,8 @@ std::string render_chart(const series& s, const chart_columns& cols, const chart
               fixed(sc.y(level)) + "\" stroke=\"" + color_rsi +
               "\" stroke-opacity=\"0.6\" stroke-dasharray=\"5 4\"/>\n";
     body += series_path(cols.rsi, col(cols.rsi), p, sc, color_rsi);
-    svg += panel_open("rsi", sc, pretty(cols.rsi), {}, false, {0, 30, 50, 70, 100}) + body +
-           "</g>\n";
+    svg +=
+        panel_open("rsi", sc, pretty(cols.rsi), {}, false, {0, 30, 50, 70, 100}) + body + "</g>\n";
     readout.push_back({cols.rsi, pretty(cols.rsi), color_rsi});
     y += sc.height + panel_gap;
   }
@@ -562,8 +584,9 @@ std::string render_chart(const series& s, const chart_columns& cols, const chart
     std::vector<legend_entry> legend{{"MACD", color_macd}};
     if (!cols.macd_hist.empty()) {
       const auto& h = col(cols.macd_hist);
-      body += bar_paths(cols.macd_hist, h, p, sc, 0, [&](std::size_t i) { return h[i] >= 0; },
-                        color_up, color_down, 0.6);
+      body += bar_paths(
+          cols.macd_hist, h, p, sc, 0, [&](std::size_t i) { return h[i] >= 0; }, color_up,
+          color_down, 0.6);
     }
     body += series_path(cols.macd, col(cols.macd), p, sc, color_macd);
     readout.push_back({cols.macd, "MACD", color_macd});
@@ -590,8 +613,8 @@ std::string render_chart(const series& s, const chart_columns& cols, const chart
     scale sc{e.lo - pad, e.hi + pad, y, 110};
     const char* color = extra_palette[k++ % std::size(extra_palette)];
     bool big = std::max(std::fabs(e.lo), std::fabs(e.hi)) >= 1e5;
-    svg += panel_open("extra-" + c, sc, pretty(c), {}, big) +
-           series_path(c, col(c), p, sc, color) + "</g>\n";
+    svg += panel_open("extra-" + c, sc, pretty(c), {}, big) + series_path(c, col(c), p, sc, color) +
+           "</g>\n";
     readout.push_back({c, pretty(c), color});
     y += sc.height + panel_gap;
   }
@@ -609,10 +632,10 @@ std::string render_chart(const series& s, const chart_columns& cols, const chart
   std::string chart = "<svg id=\"chart\" class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" "
                       "viewBox=\"0 0 " +
                       fixed(svg_width) + ' ' + fixed(height) + "\" data-x0=\"" + fixed(plot_left) +
-                      "\" data-step=\"" + json_number(p.step) + "\" data-n=\"" +
-                      std::to_string(n) + "\" data-mode=\"" + (candles ? "candles" : "line") +
-                      "\">\n" + svg + "<g>" + grid_x + "</g>\n<line id=\"xhair\" y1=\"8\" y2=\"" +
-                      fixed(bottom) + "\"/>\n</svg>\n";
+                      "\" data-step=\"" + json_number(p.step) + "\" data-n=\"" + std::to_string(n) +
+                      "\" data-mode=\"" + (candles ? "candles" : "line") + "\">\n" + svg + "<g>" +
+                      grid_x + "</g>\n<line id=\"xhair\" y1=\"8\" y2=\"" + fixed(bottom) +
+                      "\"/>\n</svg>\n";
 
   // Header: last close and its change over the range.
   std::string body = "<div class=\"headline\"><h1>" + html_escape(s.symbol) + "</h1>";
@@ -622,26 +645,29 @@ std::string render_chart(const series& s, const chart_columns& cols, const chart
     body += "<span class=\"price\">" + value_text(last) + "</span><span class=\"chg " +
             (chg >= 0 ? "up" : "down") + "\">" + (chg >= 0 ? "+" : "") +
             (std::isfinite(chg) ? fixed(chg, 2) : std::string{"-"}) +
-            "% over the range</span><span class=\"muted\">" + html_escape(s.dates.front()) +
-            " → " + html_escape(s.dates.back()) + " · " + std::to_string(n) + " bars</span>";
+            "% over the range</span><span class=\"muted\">" + html_escape(s.dates.front()) + " → " +
+            html_escape(s.dates.back()) + " · " + std::to_string(n) + " bars</span>";
   }
   body += "</div>\n<div class=\"controls\"><nav class=\"ranges\">";
   for (const auto& r : range_presets())
     body += "<a href=\"/chart/" + html_escape(s.symbol) +
-            html_escape(query_string(q, cols.extras, r.key)) + "\"" +
+            html_escape(query_string(cols.extras, r.key)) + "\"" +
             (q.range == r.key ? " class=\"on\"" : "") + ">" + r.label + "</a>";
-  body += "</nav>\n<form class=\"custom\" method=\"get\" action=\"/chart/" +
-          html_escape(s.symbol) + "\"><input type=\"hidden\" name=\"range\" value=\"" +
+  body += "</nav>\n<form class=\"custom\" method=\"get\" action=\"/chart/" + html_escape(s.symbol) +
+          "\"><input type=\"hidden\" name=\"range\" value=\"" +
           html_escape(q.range.empty() ? "1y" : q.range) +
           "\"><label class=\"muted\">From <input type=\"date\" name=\"from\" value=\"" +
           html_escape(q.from) + "\" min=\"" + html_escape(s.first_date) + "\" max=\"" +
-          html_escape(s.last_date) + "\"></label><label class=\"muted\">To <input type=\"date\" "
-          "name=\"to\" value=\"" + html_escape(q.to) + "\" min=\"" + html_escape(s.first_date) +
-          "\" max=\"" + html_escape(s.last_date) + "\"></label>";
+          html_escape(s.last_date) +
+          "\"></label><label class=\"muted\">To <input type=\"date\" "
+          "name=\"to\" value=\"" +
+          html_escape(q.to) + "\" min=\"" + html_escape(s.first_date) + "\" max=\"" +
+          html_escape(s.last_date) + "\"></label>";
   if (!cols.available.empty()) {
-    body += "<details class=\"add\"><summary>+ Indicators" +
-            (cols.extras.empty() ? std::string{} : " (" + std::to_string(cols.extras.size()) + ")") +
-            "</summary><div class=\"menu\">";
+    body +=
+        "<details class=\"add\"><summary>+ Indicators" +
+        (cols.extras.empty() ? std::string{} : " (" + std::to_string(cols.extras.size()) + ")") +
+        "</summary><div class=\"menu\">";
     for (const auto& [c, label] : cols.available) {
       bool on = std::find(cols.extras.begin(), cols.extras.end(), c) != cols.extras.end();
       body += "<label><input type=\"checkbox\" name=\"add\" value=\"" + html_escape(c) + "\"" +
@@ -658,7 +684,9 @@ std::string render_chart(const series& s, const chart_columns& cols, const chart
     const auto& v = col(r.key);
     body += "<span>" + (r.color.empty() ? "" : "<i style=\"background:" + r.color + "\"></i>") +
             html_escape(r.label) + " <b>" +
-            (v.empty() ? "-" : r.key == "volume" ? compact(v.back()) : value_text(v.back())) +
+            (v.empty()           ? "-"
+             : r.key == "volume" ? compact(v.back())
+                                 : value_text(v.back())) +
             "</b></span>";
   }
   body += "</div>\n<div class=\"chartbox\">" + chart + "</div>\n";
@@ -697,8 +725,7 @@ std::string render_chart(const series& s, const chart_columns& cols, const chart
 std::string render_error(int status, std::string_view title, std::string_view message) {
   std::string body = "<div class=\"error\"><div class=\"code\">" + std::to_string(status) +
                      "</div><h1>" + html_escape(title) + "</h1><p class=\"muted\">" +
-                     html_escape(message) +
-                     "</p><p><a href=\"/\">← All symbols</a></p></div>\n";
+                     html_escape(message) + "</p><p><a href=\"/\">← All symbols</a></p></div>\n";
   return page(title, "", body, nullptr);
 }
 

@@ -23,11 +23,11 @@ const range_preset* find_range(std::string_view key);
 
 /// Which stored column draws what; empty strings for what is not stored.
 struct chart_columns {
-  std::string sma, ema;                          // moving averages over the price
-  std::string bb_upper, bb_middle, bb_lower;     // Bollinger bands
-  std::string rsi;                               // RSI panel (30/70 lines)
-  std::string macd, macd_signal, macd_hist;      // MACD panel
-  std::vector<std::string> extras;               // chosen other stored columns
+  std::string sma, ema;                      // moving averages over the price
+  std::string bb_upper, bb_middle, bb_lower; // Bollinger bands
+  std::string rsi;                           // RSI panel (30/70 lines)
+  std::string macd, macd_signal, macd_hist;  // MACD panel
+  std::vector<std::string> extras;           // chosen other stored columns
   /// Every stored column offered as an extra: (column, display name).
   std::vector<std::pair<std::string, std::string>> available;
   /// Every column above that is not empty (what load_series must read).

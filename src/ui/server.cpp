@@ -45,9 +45,7 @@ struct shared_state {
 void count(const shared_state& st, std::string_view target, int code) noexcept {
   try {
     std::string_view path = target.substr(0, target.find('?'));
-    std::string label = path == "/"                     ? "/"
-                        : path.rfind("/chart/", 0) == 0 ? "/chart"
-                                                        : "other";
+    std::string label = path == "/" ? "/" : path.rfind("/chart/", 0) == 0 ? "/chart" : "other";
     st.options.registry
         ->counter("finstream_ui_requests_total", "HTTP requests served by the chart page.",
                   {{"path", label}, {"code", std::to_string(code)}})
@@ -80,7 +78,7 @@ private:
   void read_next() {
     parser_.emplace();
     parser_->header_limit(8 * 1024);
-    parser_->body_limit(0);
+    parser_->body_limit(64 * 1024);
     stream_.expires_after(state_->options.io_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&session::on_read, shared_from_this()));
@@ -109,9 +107,8 @@ private:
       ui::response res = self->state_->app->handle(target);
       // The session is handed back whole: its last reference is dropped on the network thread.
       auto ex = self->stream_.get_executor();
-      asio::post(ex, [self = std::move(self), version, keep, head,
-                                                target = std::move(target),
-                                                res = std::move(res)]() mutable {
+      asio::post(ex, [self = std::move(self), version, keep, head, target = std::move(target),
+                      res = std::move(res)]() mutable {
         if (self->state_->stopping) return self->close();
         self->respond(version, keep, head, target, std::move(res));
       });
@@ -146,7 +143,7 @@ private:
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::empty_body>> parser_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   bhttp::response<bhttp::string_body> res_;
   std::shared_ptr<shared_state> state_;
 };

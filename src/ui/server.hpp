@@ -31,8 +31,9 @@ struct server_options {
 /// HTTP/1.1 (Boost.Beast). One network thread accepts, reads and writes; each request is built on
 /// one of `workers` threads, so a slow query delays only its own request (and never the
 /// operations endpoint, which is another listener on other threads). GET and HEAD only (else 405);
-/// requests limited to 8 KiB of headers and no body. Every response carries a Content-Security-
-/// Policy that allows nothing from elsewhere. Counts finstream_ui_requests_total{path,code}.
+/// requests limited to 8 KiB of headers and 64 KiB of body. Every response carries a
+/// Content-Security-Policy that allows nothing from elsewhere. Counts
+/// finstream_ui_requests_total{path,code}.
 ///
 /// Threads: constructor, port(), url() and stop() may be called from any thread.
 class server {

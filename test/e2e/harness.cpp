@@ -216,7 +216,6 @@ bool same(double a, double b) {
   return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0;
 }
 
-
 std::map<std::pair<std::string, std::string>, stored_row> read_table(const std::string& dsn) {
   std::string cols = "symbol, date::text, open, high, low, close, volume";
   for (const char* c : indicator_columns)

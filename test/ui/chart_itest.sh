@@ -84,6 +84,15 @@ done
 last=$(psql "$dsn" -qAtc "SELECT max(date) FROM technical_indicators WHERE symbol = 'UIA'")
 grep -q "<td>$last</td>" "$work/index.html" || { echo "chart: the list lacks UIA's last date $last" >&2; exit 1; }
 
+# A custom range: exactly the stored bars between the two dates.
+python3 - "$url" "$(psql "$dsn" -qAtc "SELECT string_agg(date::text, ',' ORDER BY date) FROM technical_indicators WHERE symbol = 'UIA' AND date BETWEEN '2019-03-01' AND '2019-06-30'")" <<'PY'
+import json, re, sys, urllib.request
+body = urllib.request.urlopen(sys.argv[1] + "chart/UIA?from=2019-03-01&to=2019-06-30", timeout=20).read().decode()
+data = json.loads(re.search(r'id="chart-data">(.*?)</script>', body, re.S).group(1))
+if data["dates"] != sys.argv[2].split(","):
+    sys.exit("chart: custom range gave %d bars %s..%s" % (len(data["dates"]), data["dates"][:1], data["dates"][-1:]))
+PY
+
 # 4. An unknown symbol: a 404 page that says so; an invalid one: 400.
 python3 - "$url" <<'PY'
 import sys, urllib.request, urllib.error
@@ -97,6 +106,13 @@ for path, code, text in (("chart/NOPE", 404, "Unknown symbol NOPE"), ("chart/a;b
         body = e.read().decode()
         if e.code != code or text not in body or "<html" not in body:
             sys.exit("chart: %s answered %d (want %d with %r)" % (path, e.code, code, text))
+# Read-only: other methods are refused.
+try:
+    urllib.request.urlopen(urllib.request.Request(url + "chart/UIA", data=b"x", method="POST"), timeout=10)
+    sys.exit("chart: POST answered 200")
+except urllib.error.HTTPError as e:
+    if e.code != 405:
+        sys.exit("chart: POST answered %d, want 405" % e.code)
 PY
 browser --dump-dom "${url}chart/NOPE" > "$work/404.html"
 grep -q "Unknown symbol NOPE" "$work/404.html" || { echo "chart: no 404 page in the browser" >&2; exit 1; }

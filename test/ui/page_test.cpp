@@ -26,7 +26,8 @@ series make_series(std::size_t n) {
     s.columns["low"].push_back(c - 1);
     s.columns["close"].push_back(c);
     s.columns["volume"].push_back(1e6 + static_cast<double>(i) * 1000);
-    s.columns["rsi"].push_back(i < 14 ? std::nan("") : 50 + 30 * std::sin(static_cast<double>(i) / 5.0));
+    s.columns["rsi"].push_back(i < 14 ? std::nan("")
+                                      : 50 + 30 * std::sin(static_cast<double>(i) / 5.0));
     s.columns["sma"].push_back(i < 19 ? std::nan("") : c - 1);
   }
   return s;
@@ -59,8 +60,8 @@ TEST_CASE("chart page: each drawn line inverts to its values through the panel's
   const double x0 = std::stod(attr(svg, "data-x0"));
   const double step = std::stod(attr(svg, "data-step"));
   CHECK(attr(svg, "data-mode") == "line");
-  for (const auto& [key, panel_id] : {std::pair{"close", "price"}, std::pair{"sma", "price"},
-                                      std::pair{"rsi", "rsi"}}) {
+  for (const auto& [key, panel_id] :
+       {std::pair{"close", "price"}, std::pair{"sma", "price"}, std::pair{"rsi", "rsi"}}) {
     INFO(key);
     const auto panel = tag_with(html, "data-panel", panel_id);
     const double top = std::stod(attr(panel, "data-top"));
@@ -91,7 +92,7 @@ TEST_CASE("chart page: each drawn line inverts to its values through the panel's
   CHECK(html.find("<script type=\"application/json\" id=\"chart-data\">") != std::string::npos);
 }
 
-TEST_CASE("chart page: short ranges are drawn as candles; the active range is marked") {
+TEST_CASE("chart page: short ranges are drawn as candles and the active range is marked") {
   auto s = make_series(60);
   chart_columns cols;
   chart_query q;
@@ -128,4 +129,14 @@ TEST_CASE("range presets") {
   CHECK(find_range("1y")->days == 366);
   CHECK(find_range("all")->days == 0);
   CHECK(find_range("7y") == nullptr);
+}
+
+TEST_CASE("chart page: a range without bars renders an empty chart") {
+  auto s = make_series(0);
+  chart_columns cols;
+  cols.rsi = "rsi";
+  cols.sma = "sma";
+  auto html = render_chart(s, cols, {});
+  CHECK(attr(tag_with(html, "id", "chart"), "data-n") == "0");
+  CHECK(html.find("\"dates\":[]") != std::string::npos);
 }
