@@ -26,19 +26,6 @@ kafka::config test_kafka() {
   return kc;
 }
 
-/// Creates the test's four topics with `partitions` partitions each.
-void create_topics(const kafka_names& k, int partitions) {
-  kafka::admin admin{test_kafka()};
-  std::vector<kafka::topic_spec> specs;
-  for (const auto& t : {k.task_topic, k.data_topic, k.task_topic + ".dlq", k.data_topic + ".dlq"}) {
-    kafka::topic_spec spec;
-    spec.name = t;
-    spec.partitions = partitions;
-    specs.push_back(spec);
-  }
-  admin.ensure_topics(specs);
-}
-
 /// Publishes the synthetic bars of `symbols` over [from, to] to the data topic as agents would,
 /// in batches of `batch_bars`, the symbols interleaved; returns the number of bars.
 std::size_t publish_bars(const kafka_names& k, const std::vector<std::string>& symbols,
