@@ -49,4 +49,11 @@ long long metric(int port, const std::string& series) {
   return static_cast<long long>(std::stod(m[2]));
 }
 
+std::size_t count(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1))
+    ++n;
+  return n;
+}
+
 } // namespace finstream::e2e
