@@ -73,7 +73,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # Regression inputs (each once) first: a fixed bug must stay fixed.
 regressions="$root/test/fuzz/regressions/$target"
 if [ -d "$regressions" ] && [ -n "$(ls -A "$regressions")" ]; then
-  "$bin" -runs=0 "$regressions" >&2 || {
+  "$bin" -runs=0 -artifact_prefix="$artifacts/" "$regressions" >&2 || {
     echo "fuzz.sh: $target: a regression input fails again" >&2
     exit 1
   }
@@ -82,7 +82,7 @@ fi
 # Inputs are cut to the target's `// fuzz-max-len:` (default 16384 bytes).
 max_len=$(sed -n 's|^// fuzz-max-len: \([0-9]*\)$|\1|p' "$src" | head -n 1)
 
-log="$dir/fuzz-$target.log"
+log="$dir/fuzz-$target.$$.log" # one per run: runs of one target may overlap
 status=0
 t0=$SECONDS
 # shellcheck disable=SC2086
@@ -94,9 +94,10 @@ if [ $status -ne 0 ]; then
   echo "fuzz.sh: $target: FAILED (status $status); input saved under $artifacts, log $log" >&2
   exit $status
 fi
-execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
-last=$(grep -E '^#[0-9]+' "$log" | tail -n 1 || true)
+execs=$(grep -a '^stat::number_of_executed_units:' "$log" | sed 's/.*: *//' | tail -n 1)
+last=$(grep -aE '^#[0-9]+' "$log" | tail -n 1 || true)
 cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<< "$last")
 ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<< "$last")
 files=$(find "$corpus" -type f | wc -l)
+rm -f "$log"
 echo "fuzz.sh: $target: ${execs:-0} executions in $((SECONDS - t0)) s, cov ${cov:-0} edges, ft ${ft:-0}, corpus $files files, no finding"

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Every libFuzzer target of scripts/fuzz.sh runs briefly (FINSTREAM_FUZZ_SECONDS each, default 15)
+# Every libFuzzer target of scripts/fuzz.sh runs briefly (FINSTREAM_FUZZ_SECONDS each, default 12)
 # under ASan+UBSan after replaying its regression inputs, without a finding; a failing target
 # makes fuzz.sh exit non-zero. The first run builds build-fuzz/ (clang; a few minutes).
 # ctest-timeout: 1500
 set -euo pipefail
 root=${FINSTREAM_SOURCE_DIR:?}
-seconds=${FINSTREAM_FUZZ_SECONDS:-15}
+seconds=${FINSTREAM_FUZZ_SECONDS:-12}
 fuzz="$root/scripts/fuzz.sh"
 
 # --list names exactly the targets in test/fuzz.
