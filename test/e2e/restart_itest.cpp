@@ -1,5 +1,6 @@
-// End-to-end restarts under load: PostgreSQL crashed (immediate stop) and started again, and the
-// broker down for 10 s, each while two `run` replicas backfill. Each test stops and starts its OWN
+// End-to-end stalls and restarts under load: PostgreSQL frozen 20 s then crashed (immediate stop)
+// and started again, and the broker frozen 20 s (longer than the Kafka session timeout) then down
+// for 10 s, each while two `run` replicas backfill. Each test stops and starts its OWN
 // PostgreSQL and broker (test/services/*.sh into its scratch directory), never the shared ones.
 #include <catch2/catch.hpp>
 
@@ -47,8 +48,21 @@ public:
   void pg_crash_restart(int down_s) { script("pg.sh crash-restart", true, down_s); }
   /// Broker stopped, `down_s` seconds down, started on the same port and data.
   void kafka_bounce(int down_s) { script("kafka.sh bounce", true, down_s); }
+  /// A network stall's nearest substitute here (the kernel has no sch_netem for tc): the server's
+  /// processes frozen (SIGSTOP) for `seconds`, then thawed. Connections stay open and silent.
+  void pg_stall(int seconds) {
+    stall("P=$(head -n 1 \"$(cat " + dir_ +
+              "/pg/tmpdir)/data/postmaster.pid\"); P=\"$P $(pgrep -P $P)\"",
+          seconds);
+  }
+  void kafka_stall(int seconds) { stall("P=$(cat " + dir_ + "/kafka/pid)", seconds); }
 
 private:
+  void stall(const std::string& pids, int seconds) {
+    auto cmd = pids + "; kill -STOP $P && sleep " + std::to_string(seconds) + "; kill -CONT $P";
+    int rc = std::system(("bash -c '" + cmd + "' >> " + dir_ + "/services.log 2>&1").c_str());
+    if (rc != 0) FAIL("stall failed (" << rc << "): " << cmd);
+  }
   void stop() {
     script("kafka.sh stop", false);
     script("pg.sh stop", false);
@@ -83,23 +97,26 @@ private:
 };
 
 /// Two replicas with every role backfill `symbols`; `fault` runs once part of the rows are
-/// stored; then both replicas must finish every symbol, stay up, and the table be exact.
+/// stored (it is given a check that symbols are still to do, to assert that its later faults also
+/// fall inside the backfill); then both replicas must finish every symbol, stay up, and the table
+/// be exact.
+using work_left_fn = std::function<bool()>;
 void backfill_through(const std::string& name,
-                      const std::function<void(private_services&)>& fault) {
+                      const std::function<void(private_services&, const work_left_fn&)>& fault) {
   scratch_area area{name};
   auto dir = area.path();
   private_services services{dir};
   test_database db{"e2e_" + name};
   kafka_names k{name};
   auto symbols = synthetic_symbols(40);
-  const std::string from = "2008-01-01", to = "2020-12-31"; // ~130,000 bars
+  const std::string from = "2004-01-01", to = "2020-12-31"; // ~170,000 bars
   const std::string roles = "manager=1,agent=1,processor=1";
   process a{run_args(roles, db, k, symbols, from, to), dir + "/replica_a.log"};
   process b{run_args(roles, db, k, symbols, from, to), dir + "/replica_b.log"};
   REQUIRE(wait_until([&] { return db.scalar("SELECT count(*) FROM technical_indicators") > 10000; },
                      240s));
   REQUIRE(done_symbols(db) < 40);
-  fault(services);
+  fault(services, [&] { return done_symbols(db) < 40; });
   REQUIRE(wait_until([&] { return done_symbols(db) == 40; }, 360s));
   CHECK(a.running());
   CHECK(b.running());
@@ -109,13 +126,24 @@ void backfill_through(const std::string& name,
 
 } // namespace
 
-TEST_CASE("restart: PostgreSQL crashed and restarted while two replicas backfill; the run ends "
-          "exact",
+TEST_CASE("restart: PostgreSQL stalled 20 s, then crashed and restarted, while two replicas "
+          "backfill; the run ends exact",
           "[e2e][restart]") {
-  backfill_through("restart_pg", [](private_services& s) { s.pg_crash_restart(5); });
+  backfill_through("restart_pg", [](private_services& s, const work_left_fn& work_left) {
+    // Frozen first: nothing progresses meanwhile, so the crash right after still hits the
+    // backfill.
+    s.pg_stall(20);
+    CHECK(work_left());
+    s.pg_crash_restart(5);
+  });
 }
 
-TEST_CASE("restart: the broker down for 10 s while two replicas backfill; the run ends exact",
+TEST_CASE("restart: the broker stalled 20 s (past the session timeout), then down for 10 s, while "
+          "two replicas backfill; the run ends exact",
           "[e2e][restart]") {
-  backfill_through("restart_kafka", [](private_services& s) { s.kafka_bounce(10); });
+  backfill_through("restart_kafka", [](private_services& s, const work_left_fn& work_left) {
+    s.kafka_stall(20);
+    CHECK(work_left());
+    s.kafka_bounce(10);
+  });
 }
