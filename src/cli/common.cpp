@@ -146,7 +146,12 @@ engine::manager_core::universe_fn make_universe(const settings& s,
   };
   auto c = std::make_shared<cache>();
   c->path = file;
-  c->symbols = read_universe(file); // errors at start-up are fatal
+  try {
+    c->symbols = read_universe(file); // errors at start-up are fatal: bad input (exit code 2)
+  } catch (const universe_error& e) {
+    throw std::invalid_argument(std::string{"--universe: "} + e.what());
+  }
+  if (c->symbols.empty()) throw std::invalid_argument("--universe: " + file + ": no symbol in it");
   struct stat st {};
   if (::stat(file.c_str(), &st) == 0)
     c->mtime = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
@@ -300,7 +305,39 @@ std::string resolve_dsn(const settings& s) {
   pg::dsn_sources src;
   (s.origin("pg.dsn") == "flag" ? src.flag_dsn : src.config_dsn) = s.str("pg.dsn");
   (s.origin("pg.dsn_file") == "flag" ? src.flag_file : src.config_file) = s.str("pg.dsn_file");
-  return pg::resolve_dsn(src);
+  // Bad input, not a failed run: an unreadable DSN file or a DSN libpq cannot parse is a usage
+  // error (std::invalid_argument: exit code 2), reported without the DSN's text.
+  std::string dsn;
+  try {
+    dsn = pg::resolve_dsn(src);
+  } catch (const std::runtime_error& e) {
+    throw std::invalid_argument(e.what());
+  }
+  if (dsn.empty()) return dsn;
+  std::vector<std::pair<std::string, std::string>> settings;
+  try {
+    settings = pg::dsn_settings(dsn);
+  } catch (const std::invalid_argument&) {
+    throw std::invalid_argument(
+        "the PostgreSQL connection string (--pg, --pg-file, FINSTREAM_PG) is not a libpq URI "
+        "or key=value list; its text is not shown, it may hold a password");
+  }
+  // libpq checks ports only when connecting (and then retries would hide the typo).
+  for (const auto& [key, value] : settings) {
+    if (key != "port") continue;
+    std::size_t pos = 0;
+    while (pos <= value.size()) {
+      auto comma = value.find(',', pos);
+      auto port = value.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+      pos = comma == std::string::npos ? value.size() + 1 : comma + 1;
+      bool digits = !port.empty() && port.size() <= 5 &&
+                    port.find_first_not_of("0123456789") == std::string::npos;
+      if (!port.empty() && (!digits || std::stoi(port) < 1 || std::stoi(port) > 65535))
+        throw std::invalid_argument(
+            "the PostgreSQL connection string's port is not a number 1..65535");
+    }
+  }
+  return dsn;
 }
 
 kafka::properties kafka_properties(const settings& s) {

@@ -3,9 +3,11 @@
 
 #include <cctype>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <stdexcept>
+#include <string_view>
 
 #include <unistd.h> // environ
 
@@ -65,7 +67,7 @@ const std::vector<option_def>& option_table() {
       {"pg.statement_timeout_ms", "--pg-statement-timeout-ms", "60000",
        "server cancels a statement running longer; the client drops a connection that gives no "
        "answer for this + 5 s (a hung server) and retries (0 = no limit)"},
-      {"pg.idle_in_transaction_timeout_ms", "--pg-idle-in-transaction-timeout-ms", "60000",
+      {"pg.idle_in_transaction_timeout_ms", "--pg-idle-in-transaction-timeout-ms", "20000",
        "server ends a session idle inside a transaction for longer (0 = no limit)"},
       {"pg.tcp_user_timeout_ms", "--pg-tcp-user-timeout-ms", "30000",
        "TCP: drop the connection when sent data stays unacknowledged this long (0 = system "
@@ -124,6 +126,25 @@ std::string env_name(const std::string& key) {
 
 namespace {
 
+// A value as quoted in a one-line error: control characters and non-ASCII bytes escaped (\n,
+// \xNN), cut after `max` bytes (a wrong value may be a whole file or a secret pasted in the wrong
+// place: enough to recognise it, not to reproduce it).
+std::string shown(std::string_view v, std::size_t max = 60) {
+  static const char hex[] = "0123456789abcdef";
+  std::string out;
+  for (char ch : v.substr(0, max)) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c == '\n')
+      out += "\\n";
+    else if (c < 0x20 || c >= 0x7f || c == '\\')
+      out += std::string{"\\x"} + hex[c >> 4] + hex[c & 15];
+    else
+      out += ch;
+  }
+  if (v.size() > max) out += "...";
+  return out;
+}
+
 const option_def& def_of(const std::string& key) {
   for (const auto& d : option_table())
     if (key == d.key) return d;
@@ -156,7 +177,7 @@ long long settings::integer(const std::string& key) const {
     if (pos == v.size()) return n;
   } catch (const std::exception&) {
   }
-  throw std::invalid_argument("option " + key + " must be an integer, got '" + v + "'");
+  throw std::invalid_argument("option " + key + " must be an integer, got '" + shown(v) + "'");
 }
 
 double settings::number(const std::string& key) const {
@@ -167,14 +188,14 @@ double settings::number(const std::string& key) const {
     if (pos == v.size()) return n;
   } catch (const std::exception&) {
   }
-  throw std::invalid_argument("option " + key + " must be a number, got '" + v + "'");
+  throw std::invalid_argument("option " + key + " must be a number, got '" + shown(v) + "'");
 }
 
 bool settings::flag(const std::string& key) const {
   const auto& v = str(key);
   if (v == "true" || v == "1" || v == "yes" || v == "on") return true;
   if (v == "false" || v == "0" || v == "no" || v == "off" || v.empty()) return false;
-  throw std::invalid_argument("option " + key + " must be true or false, got '" + v + "'");
+  throw std::invalid_argument("option " + key + " must be true or false, got '" + shown(v) + "'");
 }
 
 std::map<std::string, std::string> settings::with_prefix(const std::string& prefix) const {
@@ -201,21 +222,26 @@ std::string kafka_property_from_env(const std::string& rest) {
 }
 
 std::map<std::string, std::string> read_config_file(const std::string& path) {
+  // toml++ reads a directory as an empty file: refuse anything but a file.
+  if (std::filesystem::is_directory(path))
+    throw std::invalid_argument(path + ": is a directory, not a config file");
   toml::table tbl;
   try {
     tbl = toml::parse_file(path);
   } catch (const toml::parse_error& e) {
     throw std::invalid_argument(path + ":" + std::to_string(e.source().begin.line) + ": " +
-                                std::string{e.description()});
+                                shown(e.description(), 300));
   }
   std::map<std::string, std::string> out;
   auto put = [&](const std::string& key, const toml::node& node) {
+    // Types are tested first: value<long long>() of a float converts it (undefined behaviour
+    // when out of range).
     if (auto s = node.value<std::string>())
       out[key] = *s;
-    else if (auto i = node.value<long long>(); i && node.is_integer())
-      out[key] = std::to_string(*i);
-    else if (auto d = node.value<double>(); d && node.is_floating_point())
-      out[key] = std::to_string(*d);
+    else if (auto i = node.as_integer())
+      out[key] = std::to_string(i->get());
+    else if (auto d = node.as_floating_point())
+      out[key] = std::to_string(d->get());
     else if (auto b = node.value<bool>())
       out[key] = *b ? "true" : "false";
     else if (auto arr = node.as_array()) {
@@ -259,7 +285,7 @@ std::map<std::string, std::string> read_config_file(const std::string& path) {
     bool known = key.rfind(kafka_properties_prefix, 0) == 0;
     for (const auto& d : option_table())
       known = known || key == d.key;
-    if (!known) throw std::invalid_argument(path + ": unknown option '" + key + "'");
+    if (!known) throw std::invalid_argument(path + ": unknown option '" + shown(key) + "'");
   }
   return out;
 }

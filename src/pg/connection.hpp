@@ -77,7 +77,7 @@ struct reconnect_policy {
 /// 0 disables a timeout (statement_timeout 0: no client-side wait limit either).
 struct session_limits {
   std::chrono::milliseconds statement_timeout{60'000};
-  std::chrono::milliseconds idle_in_transaction_timeout{60'000};
+  std::chrono::milliseconds idle_in_transaction_timeout{20'000};
   std::chrono::milliseconds tcp_user_timeout{30'000};
   int keepalives_idle_s = 30;
   int keepalives_interval_s = 10;

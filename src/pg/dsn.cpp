@@ -32,13 +32,13 @@ bool is_secret(const char* keyword) {
   return k == "password" || k == "sslpassword";
 }
 
-// libpq key=value quoting: a value that is empty or holds blanks, quotes or backslashes is
-// single-quoted, with ' and \ backslash-escaped inside.
+// libpq key=value quoting: a value that is empty or holds white space (what isspace() takes in
+// the C locale, as libpq's parser: also \v and \f), quotes, backslashes or '=' is single-quoted,
+// with ' and \ backslash-escaped inside.
 std::string quote_value(const std::string& v) {
   bool plain = !v.empty();
   for (char c : v)
-    if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\'' || c == '\\' || c == '=')
-      plain = false;
+    if (c == ' ' || (c >= '\t' && c <= '\r') || c == '\'' || c == '\\' || c == '=') plain = false;
   if (plain) return v;
   std::string out = "'";
   for (char c : v) {

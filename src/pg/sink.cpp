@@ -9,6 +9,7 @@
 #include "core/log.hpp"
 #include "core/symbol.hpp"
 #include "metrics/metrics.hpp"
+#include "pg/dsn.hpp"
 
 namespace finstream::pg {
 
@@ -152,6 +153,7 @@ struct sink::metric_refs {
   metrics::counter& duplicate;
   metrics::counter& fenced;
   metrics::counter& retries;
+  metrics::counter& session_limits;
   metrics::histogram& batch_rows;
   metrics::histogram& commit_seconds;
 
@@ -170,12 +172,31 @@ struct sink::metric_refs {
                          {{"result", "fenced"}}))
       , retries(r.counter("finstream_pg_retries_total",
                           "sink transactions retried after a lost connection or transient error"))
+      , session_limits(r.counter(
+            "finstream_pg_session_limit_hits_total",
+            "sink transactions ended by the server's idle-in-transaction or statement timeout "
+            "(a sink frozen mid-transaction)"))
       , batch_rows(r.histogram("finstream_pg_batch_rows", "rows per sink batch",
                                metrics::exponential_buckets(1, 4, 9)))
       , commit_seconds(r.histogram("finstream_pg_commit_seconds",
                                    "time to write one sink batch (encoding, transaction, retries)",
                                    metrics::default_latency_buckets())) {}
 };
+
+namespace {
+
+// A sink frozen inside its transaction (SIGSTOP, a VM or GC pause) keeps the row locks of its
+// partitions' offsets; the processor that took those partitions over then blocks on them when it
+// claims them, for as long as the freeze lasts. The server ends such a session after the
+// connection's session limits (pg::session_limits: idle_in_transaction_session_timeout and
+// statement_timeout, set on every connection), so the new owner waits at most about that long;
+// the frozen sink, once thawed, finds its connection gone, retries and is fenced.
+// SQLSTATEs of a session or statement ended by those limits.
+bool ended_by_session_limit(const pg_error& e) {
+  return e.sqlstate() == "25P03" || e.sqlstate() == "57014";
+}
+
+} // namespace
 
 const char* to_string(write_status s) {
   switch (s) {
@@ -189,7 +210,7 @@ const char* to_string(write_status s) {
 }
 
 sink::sink(std::string dsn, sink_options options)
-    : sink(connection{std::move(dsn), options.reconnect}, options) {}
+    : sink(connection{dsn, options.reconnect}, options) {}
 
 sink::sink(connection conn, sink_options options)
     : conn_(std::move(conn))
@@ -334,7 +355,15 @@ write_result sink::write(const batch& b) {
   int attempts = 0;
   write_result out = conn_.with_retry([&](connection&) {
     ++attempts;
-    return attempt(b, enc.data);
+    try {
+      return attempt(b, enc.data);
+    } catch (const pg_error& e) {
+      if (ended_by_session_limit(e)) {
+        log::warn("pg", "sink_session_limit", {{"sqlstate", e.sqlstate()}, {"error", e.what()}});
+        if (metrics_) metrics_->session_limits.inc();
+      }
+      throw;
+    }
   });
   out.rows = b.rows.size();
   out.non_finite = enc.non_finite;

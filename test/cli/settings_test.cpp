@@ -111,3 +111,44 @@ TEST_CASE("[kafka.properties]: any librdkafka property from the file (quoted or 
   CHECK(kafka_property_from_env("SASL_USERNAME") == "sasl.username");
   CHECK(kafka_property_from_env("A__B_C") == "a_b.c");
 }
+
+TEST_CASE("a bad value is quoted in one line, escaped and cut") {
+  // Found by test/fuzz/options_fuzz.cpp (regression input test/fuzz/regressions/options/): a value
+  // with a carriage return or newline was echoed raw, breaking the one-line error.
+  settings s;
+  s.set("kafka.partitions", "-\r-k\nSt", "flag");
+  try {
+    (void)s.integer("kafka.partitions");
+    FAIL("accepted");
+  } catch (const std::invalid_argument& e) {
+    CHECK(std::string{e.what()} ==
+          "option kafka.partitions must be an integer, got '-\\x0d-k\\nSt'");
+  }
+  s.set("kafka.partitions", std::string(500, '7') + "x", "flag");
+  try {
+    (void)s.integer("kafka.partitions");
+    FAIL("accepted");
+  } catch (const std::invalid_argument& e) {
+    CHECK(std::string{e.what()}.size() < 140);
+  }
+}
+
+TEST_CASE("config files: a float too large for an integer option is refused, a directory is no "
+          "file") {
+  // Found by test/fuzz/config_fuzz.cpp (regression input test/fuzz/regressions/config/): reading
+  // `batch_rows = 1e200` converted the float to an integer (undefined behaviour) before checking
+  // the value's type.
+  auto path = "/tmp/" + finstream::test::unique_name("cfg") + ".toml";
+  {
+    std::ofstream f{path};
+    f << "[processor]\nbatch_rows = 1e200\n";
+  }
+  auto values = read_config_file(path);
+  std::remove(path.c_str());
+  settings s;
+  s.set("processor.batch_rows", values.at("processor.batch_rows"), "file");
+  CHECK(s.number("processor.batch_rows") == 1e200);
+  CHECK_THROWS_WITH(s.integer("processor.batch_rows"),
+                    Catch::Contains("processor.batch_rows must be an integer"));
+  CHECK_THROWS_WITH(read_config_file("/tmp"), Catch::Contains("/tmp: is a directory"));
+}

@@ -19,17 +19,6 @@ using namespace finstream;
 using namespace finstream::e2e;
 using namespace std::chrono_literals;
 
-namespace {
-
-std::size_t count(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1))
-    ++n;
-  return n;
-}
-
-} // namespace
-
 TEST_CASE("crash: a processor process SIGKILLed mid-backfill and restarted loses and duplicates "
           "nothing",
           "[e2e][crash]") {

@@ -102,4 +102,11 @@ void create_topics(const kafka_names& k, int partitions) {
   admin.ensure_topics(specs);
 }
 
+std::size_t count(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto pos = text.find(needle); pos != std::string::npos; pos = text.find(needle, pos + 1))
+    ++n;
+  return n;
+}
+
 } // namespace finstream::e2e

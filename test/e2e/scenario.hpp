@@ -46,4 +46,7 @@ int url_port(const std::string& url);
 /// The value of a metric series (exact name with labels) from /metrics; -1 when absent.
 long long metric(int port, const std::string& series);
 
+/// Occurrences of `needle` in `text` (e.g. log events of a process).
+std::size_t count(const std::string& text, const std::string& needle);
+
 } // namespace finstream::e2e

@@ -121,6 +121,18 @@ TEST_CASE("dsn_with replaces and adds settings and keeps the others intact", "[p
   }
 }
 
+TEST_CASE("dsn_with quotes values holding a vertical tab or a form feed (libpq splits on them)",
+          "[pg][dsn]") {
+  // Found by test/fuzz/dsn_fuzz.cpp (regression input test/fuzz/regressions/dsn/): a vertical tab
+  // in a URI's password was written unquoted and split the rewritten DSN.
+  const auto d = dsn_with("postgresql://u:a%0Bb%0Cc@h/db", {{"dbname", "x"}});
+  const auto s = dsn_settings(d);
+  std::string password;
+  for (const auto& [key, v] : s)
+    if (key == "password") password = v;
+  CHECK(password == "a\vb\fc");
+}
+
 TEST_CASE("scrub_secrets removes the DSN's password from free text", "[pg][dsn]") {
   const std::string dsn = "host=h user=u password=Tr0ub4dor";
   CHECK(scrub_secrets("FATAL: bad Tr0ub4dor here, Tr0ub4dor again", dsn) ==

@@ -3,6 +3,7 @@
 #
 #   test/services/kafka.sh start STATE_DIR   # prints FINSTREAM_TEST_KAFKA=host:port, writes STATE_DIR/kafka.env
 #   test/services/kafka.sh stop  STATE_DIR   # stops the broker; keeps STATE_DIR/kafka/broker.log
+#   test/services/kafka.sh bounce STATE_DIR [DOWN_SECONDS]  # broker down that long, same data
 #
 # Besides the PLAINTEXT listener the broker has a SASL_SSL one (SASL/PLAIN, TLS with a CA made at
 # start in STATE_DIR/kafka/tls): kafka.env also holds FINSTREAM_TEST_KAFKA_SASL=host:port,
@@ -99,8 +100,17 @@ PROPS
   cluster_id=$(python3 -c 'import uuid,base64; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')
   java "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" \
     > "$dir/format.log" 2>&1 || { cat "$dir/format.log" >&2; exit 1; }
+  launch "$port"
+}
+
+# Starts the broker of $dir/server.properties (formatted storage) and waits until it listens on
+# port $1.
+launch() {
+  local port=$1
+  local java_opts=(-Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true
+                   "-Dlog4j.configuration=file:$dir/log4j.properties" -cp "$libs/*")
   local t0=$SECONDS
-  nohup java "${java_opts[@]}" kafka.Kafka "$dir/server.properties" > "$dir/stdout.log" 2>&1 &
+  nohup java "${java_opts[@]}" kafka.Kafka "$dir/server.properties" >> "$dir/stdout.log" 2>&1 &
   echo $! > "$dir/pid"
   # Ready when the broker has registered itself and accepts connections on its listener.
   until grep -q "Kafka Server started\|\[KafkaRaftServer nodeId=1\] Kafka Server started" "$dir/broker.log" 2>/dev/null \
@@ -127,6 +137,19 @@ PROPS
   echo "FINSTREAM_TEST_KAFKA=127.0.0.1:$port"
 }
 
+# The broker down for DOWN seconds: stopped (SIGTERM, data kept), then started again on the same
+# ports and data.
+bounce() {
+  local down=${1:-10} pid port
+  pid=$(cat "$dir/pid")
+  port=$(sed -n 's|^advertised.listeners=PLAINTEXT://127.0.0.1:||p' "$dir/server.properties")
+  kill -TERM "$pid"
+  for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+  sleep "$down"
+  launch "$port" > /dev/null
+}
+
 stop() {
   [ -f "$dir/pid" ] || return 0
   local pid; pid=$(cat "$dir/pid")
@@ -142,5 +165,6 @@ stop() {
 case "$cmd" in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: kafka.sh start|stop STATE_DIR" >&2; exit 2 ;;
+  bounce) bounce "${3:-10}" ;;
+  *) echo "usage: kafka.sh start|stop|bounce STATE_DIR [DOWN_SECONDS]" >&2; exit 2 ;;
 esac

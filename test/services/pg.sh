@@ -4,6 +4,7 @@
 #   test/services/pg.sh start STATE_DIR    # prints FINSTREAM_TEST_PG=<dsn>, writes STATE_DIR/pg.env
 #   test/services/pg.sh stop  STATE_DIR    # stops the cluster; keeps STATE_DIR/pg/server.log
 #   test/services/pg.sh restart STATE_DIR  # pg_ctl restart, same port and data
+#   test/services/pg.sh crash-restart STATE_DIR [DOWN_SECONDS]  # immediate stop, down, start
 #
 # The cluster is initdb'd into a fresh temporary directory, listens on a free loopback port and on a
 # socket in that directory, and trusts local connections: a throw-away test server, never a deployment.
@@ -68,9 +69,19 @@ restart() {
   "${as_user[@]}" "$bindir/pg_ctl" -D "$tmp/data" -l "$tmp/server.log" -m fast -w -t 60 restart > /dev/null
 }
 
+# A crash: immediate stop (no checkpoint; recovery replays the WAL), DOWN seconds with nothing
+# listening, then a start on the same port and data.
+crash_restart() {
+  local down=${1:-5} tmp; tmp=$(cat "$meta/tmpdir")
+  "${as_user[@]}" "$bindir/pg_ctl" -D "$tmp/data" -m immediate -w -t 60 stop > /dev/null
+  sleep "$down"
+  "${as_user[@]}" "$bindir/pg_ctl" -D "$tmp/data" -l "$tmp/server.log" -w -t 60 start > /dev/null
+}
+
 case "$cmd" in
   start) start ;;
   stop) stop ;;
   restart) restart ;;
-  *) echo "usage: pg.sh start|stop|restart STATE_DIR" >&2; exit 2 ;;
+  crash-restart) crash_restart "${3:-5}" ;;
+  *) echo "usage: pg.sh start|stop|restart|crash-restart STATE_DIR [DOWN_SECONDS]" >&2; exit 2 ;;
 esac
