@@ -35,6 +35,9 @@ struct kafka_topology {
   std::string dlq_suffix = ".dlq";
   int partitions = 30;
   int replication_factor = 1;
+  /// Static group membership: consumer actor n of role r joins with group.instance.id
+  /// "<instance_id>-<r>-<n>" (r = agent | processor). Empty: dynamic membership.
+  std::string instance_id;
 };
 
 struct runtime_config {
