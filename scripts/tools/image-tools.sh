@@ -57,6 +57,7 @@ if [ ! -f "$base_tar" ]; then
     head -n 1 || true)
   debootstrap --variant=minbase bookworm "$rootfs" ${mirror:+"$mirror"} >&2
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+  chmod 755 "$rootfs" # mktemp made it 0700: it becomes the image's /, which every user must enter
   tar -C "$rootfs" -cf "$base_tar.tmp" .
   mv "$base_tar.tmp" "$base_tar"
 fi

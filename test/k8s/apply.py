@@ -23,6 +23,10 @@ import urllib.request
 
 import yaml
 
+# A bare `=` (in some CRDs' enums) is YAML 1.1's "value" type; PyYAML has no constructor for it.
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+LOADER.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
+
 CTX = ssl.create_default_context()
 CTX.check_hostname = False
 CTX.verify_mode = ssl.CERT_NONE
@@ -62,7 +66,7 @@ def documents(paths):
         files = sorted(os.path.join(p, f) for f in os.listdir(p) if f.endswith(".yaml")) if os.path.isdir(p) else [p]
         for f in files:
             with open(f) as fh:
-                for d in yaml.safe_load_all(fh):
+                for d in yaml.load_all(fh, Loader=LOADER):
                     if d:
                         yield d
 
