@@ -37,8 +37,7 @@ RUN apt-get update -q && \
     rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /tmp/runtime-packages.txt && \
     groupadd --system --gid 10001 finstream && \
     useradd --system --uid 10001 --gid 10001 --home-dir /nonexistent --no-create-home \
-      --shell /usr/sbin/nologin finstream && \
-    chmod 0755 /
+      --shell /usr/sbin/nologin finstream
 COPY --from=build /src/build/finstream /usr/local/bin/finstream
 COPY config/finstream.toml /etc/finstream/finstream.toml
 USER 10001:10001

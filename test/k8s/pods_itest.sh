@@ -67,6 +67,14 @@ PY
 t_start=$SECONDS
 for p in finstream-ingest-0 finstream-compute-0 finstream-compute-1; do wait_ready "$p"; done
 echo "ok: /readyz and /healthz 200 on every pod ($((SECONDS - t_start)) s after start)"
+# Readiness answers as soon as PostgreSQL and Kafka do; the actors are up once "started" is logged.
+for p in finstream-compute-0 finstream-compute-1; do
+  t0=$SECONDS
+  until grep -q 'event=started ' "$work/$p.log"; do
+    [ $((SECONDS - t0)) -lt 60 ] || fail "$p: no started event after 60 s"
+    sleep 0.2
+  done
+done
 grep -q 'event=started .*processors=3' "$work/finstream-compute-1.log" ||
   fail "finstream-compute-1 does not run the 3 processors of its annotation: $(grep -m1 event=started "$work/finstream-compute-1.log")"
 grep -q 'event=started .*processors=2' "$work/finstream-compute-0.log" ||
