@@ -10,7 +10,8 @@ RUN /src/scripts/install-deps.sh --build-only && rm -rf /var/lib/apt/lists/*
 COPY CMakeLists.txt /src/
 COPY src /src/src
 COPY config /src/config
-# ccache in a build cache mount: a rebuild recompiles only what changed.
+# ccache in a build cache mount: a rebuild recompiles only what changed. The runtime packages are
+# those shipping the shared libraries the binary links (usrmerge: ldd says /lib, dpkg /usr/lib).
 RUN --mount=type=cache,target=/ccache \
     export CCACHE_DIR=/ccache CCACHE_BASEDIR=/src && \
     cmake -S /src -B /src/build -G Ninja -DCMAKE_BUILD_TYPE=Release -DFINSTREAM_TESTS=OFF \
@@ -18,8 +19,11 @@ RUN --mount=type=cache,target=/ccache \
     ninja -C /src/build -j "$(nproc)" finstream && \
     strip /src/build/finstream && \
     /src/build/finstream --version && \
-    ldd /src/build/finstream | awk '/=> \// {print $3}' | xargs -r dpkg -S 2>/dev/null | \
-      cut -d: -f1 | sort -u > /src/build/runtime-packages.txt && \
+    for lib in $(ldd /src/build/finstream | awk '/=> \// {print $3}'); do \
+      real=$(readlink -f "$lib"); \
+      dpkg -S "$lib" "/usr$lib" "$real" "/usr$real" 2>/dev/null | head -n 1 | cut -d: -f1 | \
+        grep . || { echo "no Debian package ships $lib" >&2; exit 1; }; \
+    done | sort -u > /src/build/runtime-packages.txt && \
     cat /src/build/runtime-packages.txt
 
 FROM ${BASE}

@@ -57,8 +57,25 @@ if [ ! -f "$base_tar" ]; then
     head -n 1 || true)
   debootstrap --variant=minbase bookworm "$rootfs" ${mirror:+"$mirror"} >&2
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+  chmod 755 "$rootfs" # mktemp made it 0700: it becomes the image's /, which every user must enter
   tar -C "$rootfs" -cf "$base_tar.tmp" .
   mv "$base_tar.tmp" "$base_tar"
+fi
+# Bases made before the chmod above had / at 0700 (no non-root user could run anything): repair
+# the tarball's root entry and import it again.
+if [ "$(tar -tvf "$base_tar" ./ 2> /dev/null | head -n 1 | cut -c1-10)" != drwxr-xr-x ]; then
+  echo "image-tools.sh: repairing the mode of / in $base_tar" >&2
+  python3 - "$base_tar" <<'PY'
+import os, sys, tarfile
+src = sys.argv[1]
+with tarfile.open(src) as tin, tarfile.open(src + ".tmp", "w", format=tin.format) as tout:
+    for m in tin:
+        if m.name in (".", "./"):
+            m.mode = 0o755
+        tout.addfile(m, tin.extractfile(m) if m.isreg() else None)
+os.replace(src + ".tmp", src)
+PY
+  podman rmi -f "$base_ref" > /dev/null 2>&1 || true
 fi
 if ! podman image exists "$base_ref"; then
   echo "image-tools.sh: importing $base_tar as $base_ref" >&2

@@ -28,6 +28,9 @@ using clock_type = std::chrono::steady_clock;
 constexpr auto reply_timeout = std::chrono::milliseconds{120000};
 // How long a full batch waits for a free commit slot before the partitions are paused.
 constexpr auto stall_grace = std::chrono::milliseconds{1000};
+// How often an idle processor commits its PostgreSQL positions to Kafka again (see
+// republish_when_idle).
+constexpr auto republish_every = std::chrono::seconds{5};
 constexpr std::int64_t offset_beginning = -2; // librdkafka's logical offset "beginning"
 // Records per poll: a record is a batch of up to ~1000 bars, so this bounds decoded input too.
 constexpr std::size_t max_poll_records = 16;
@@ -66,6 +69,7 @@ public:
       if (!running_) break;
       check_layout({});
       auto records = consumer_.poll(max_poll_records, std::chrono::milliseconds{100});
+      if (records.empty()) republish_when_idle();
       auto batches = decode_all(records);
       for (std::size_t i = 0; i < records.size(); ++i) {
         handle(records[i], batches[i]);
@@ -242,6 +246,20 @@ private:
     it->second.position = r.offset + 1;
   }
 
+  /// Kafka-committed offsets only make the lag visible (KEDA scales on it). An asynchronous commit
+  /// skipped by a rebalance (ILLEGAL_GENERATION) would leave the group's visible lag above the
+  /// truth until new records arrive on that partition, and an autoscaler would keep replicas for
+  /// a drained backlog. So while idle, the PostgreSQL positions of the owned partitions are
+  /// committed again, at most every republish_every. Idempotent; never affects correctness.
+  void republish_when_idle() {
+    if (dirty_ || inflight_ > 0 || clock_type::now() - republished_ < republish_every) return;
+    republished_ = clock_type::now();
+    kafka::offset_map offsets;
+    for (const auto& [tp, o] : owned_)
+      if (o.stored >= 0) offsets[tp] = o.stored;
+    if (!offsets.empty()) consumer_.commit_async(offsets);
+  }
+
   void mark_dirty() {
     if (!dirty_) {
       dirty_ = true;
@@ -341,6 +359,7 @@ private:
   int layout_ = 0;                    // partition count recorded in PostgreSQL (0: not read yet)
   clock_type::time_point next_layout_check_{};
   std::deque<kafka::offset_map> inflight_offsets_;
+  clock_type::time_point republished_{};
   std::size_t inflight_ = 0;
   bool dirty_ = false;
 

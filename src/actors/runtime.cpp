@@ -67,6 +67,15 @@ void register_role_metrics(const role_weights& w) {
   reg.gauge("finstream_role_actors", help, {{"role", "processor"}}).set(w.processors);
 }
 
+/// The client config of consumer actor `n` of `role`, with its group.instance.id when static.
+kafka::config static_member(const kafka_topology& k, const char* role, int n) {
+  auto c = k.client;
+  if (!k.instance_id.empty())
+    c.consumer_extra.push_back(
+        {"group.instance.id", k.instance_id + "-" + role + "-" + std::to_string(n)});
+  return c;
+}
+
 } // namespace
 
 struct runtime::impl {
@@ -191,7 +200,7 @@ struct runtime::impl {
       }));
     for (int i = 0; i < cfg.roles.agents; ++i) {
       kafka_agent_config ac;
-      ac.kafka = k.client;
+      ac.kafka = static_member(k, "agent", i);
       ac.group = k.agent_group;
       ac.task_topic = k.task_topic;
       ac.data_topic = k.data_topic;
@@ -207,7 +216,7 @@ struct runtime::impl {
     }
     for (int i = 0; i < cfg.roles.processors; ++i) {
       kafka_processor_config pc;
-      pc.kafka = k.client;
+      pc.kafka = static_member(k, "processor", i);
       pc.group = k.processor_group;
       pc.topic = k.data_topic;
       pc.dlq_suffix = k.dlq_suffix;

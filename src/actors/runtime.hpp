@@ -37,6 +37,9 @@ struct kafka_topology {
   int replication_factor = 1;
   /// max.poll.interval.ms of the agents' consumers (their fetches run beside the poll loop).
   int agent_max_poll_interval_ms = 300'000;
+  /// Static group membership: consumer actor n of role r joins with group.instance.id
+  /// "<instance_id>-<r>-<n>" (r = agent | processor). Empty: dynamic membership.
+  std::string instance_id;
 };
 
 struct runtime_config {

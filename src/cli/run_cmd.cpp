@@ -7,6 +7,7 @@
 #include "actors/pg_stores.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/pod_identity.hpp"
 #include "core/log.hpp"
 
 namespace finstream::cli {
@@ -23,7 +24,8 @@ int run_run(int argc, char** argv) {
   app.add_flag("--exit-when-idle", exit_when_idle,
                "exit once everything planned is stored (needs the manager role in this process)");
   auto keys = pipeline_option_keys();
-  for (const char* k : {"roles", "kafka.bootstrap", "kafka.task_topic", "kafka.data_topic",
+  for (const char* k : {"roles", "roles_file", "kafka.client_id", "kafka.instance_id",
+                        "kafka.session_timeout_ms", "kafka.bootstrap", "kafka.task_topic", "kafka.data_topic",
                         "kafka.partitions", "kafka.replication_factor", "kafka.agent_group",
                         "kafka.processor_group", "kafka.dlq_suffix",
                         "kafka.agent_max_poll_interval_ms"})
@@ -39,7 +41,7 @@ int run_run(int argc, char** argv) {
   try {
     auto s = binder.resolve();
     log::setup(s.str("log.level"));
-    rc.roles = actors::parse_roles(s.str("roles"));
+    rc.roles = actors::parse_roles(effective_roles(s));
     if (rc.roles.managers + rc.roles.agents + rc.roles.processors == 0)
       throw std::invalid_argument("--roles: every role is 0, nothing to run");
     if (exit_when_idle && rc.roles.managers == 0)
@@ -75,8 +77,15 @@ int run_run(int argc, char** argv) {
       throw std::invalid_argument("--agent-max-poll-ms must be >= 10000 (the session timeout)");
     if (k.partitions < 1 || k.replication_factor < 1)
       throw std::invalid_argument("--partitions and --replication-factor must be >= 1");
+    k.client.client_id = s.str("kafka.client_id");
+    k.client.consumer_extra.push_back({"session.timeout.ms", s.str("kafka.session_timeout_ms")});
+    k.instance_id = s.str("kafka.instance_id");
+    if (!k.instance_id.empty()) validate_instance_id(k.instance_id);
     rc.kafka = k;
     install_signal_handlers();
+    // Before any consumer joins: a second process with the same instance id stops here.
+    std::optional<instance_guard> guard;
+    if (!k.instance_id.empty()) guard.emplace(rc.dsn, k.instance_id);
     auto ops = start_ops_server(s);
     readiness_probe probe{rc.dsn, k.client.bootstrap_servers, k.client.extra};
     auto chart = start_chart_page(plan_chart_page(s, /*on_by_default=*/false), rc.dsn);

@@ -46,6 +46,9 @@ const std::vector<option_def>& option_table() {
       // roles
       {"roles", "--roles", "manager=1,agent=2,processor=2",
        "actors of each role hosted by this process (0 = role absent)"},
+      {"roles_file", "--roles-file", "",
+       "file whose content, when present and not empty, replaces roles (per-pod weights, e.g. a "
+       "downward-API pod annotation)"},
       // Kafka
       {"kafka.bootstrap", "--kafka", "localhost:9092", "Kafka bootstrap servers (host:port,...)"},
       {"kafka.task_topic", "--task-topic", "stock_topic",
@@ -59,6 +62,14 @@ const std::vector<option_def>& option_table() {
       {"kafka.processor_group", "--processor-group", "finstream-processors",
        "consumer group of the processors"},
       {"kafka.dlq_suffix", "", ".dlq", "dead-letter topic = <topic><suffix>"},
+      {"kafka.client_id", "--client-id", "finstream",
+       "Kafka client.id of this process's clients (e.g. the pod name)"},
+      {"kafka.instance_id", "--instance-id", "",
+       "static group membership: consumer n of role r gets group.instance.id <id>-<r>-<n> "
+       "(empty = dynamic membership; unique per process)"},
+      {"kafka.session_timeout_ms", "--session-timeout-ms", "10000",
+       "consumer session timeout: how long a silent member keeps its partitions (with "
+       "--instance-id, above a restart's duration, e.g. 30000)"},
       // PostgreSQL
       {"pg.dsn", "--pg", "",
        "PostgreSQL connection string (libpq URI or key=value); also FINSTREAM_PG"},

@@ -35,7 +35,7 @@ import yaml
 
 def load(path):
     with open(path) as f:
-        return [d for d in yaml.safe_load_all(f) if d]
+        return [d for d in yaml.load_all(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) if d]
 
 
 def find(objs, kind, name=None):

@@ -12,58 +12,27 @@
 # Test-only overrides (the "pods" share one host): the broker, the database, unique topic and
 # group names, a metrics port per pod, the date range and the universe.
 set -euo pipefail
-src=${FINSTREAM_SOURCE_DIR:?}
-bin=${FINSTREAM_BINARY:?}
-: "${FINSTREAM_TEST_PG:?}" "${FINSTREAM_TEST_KAFKA:?}"
-cache=${FINSTREAM_CACHE:-$HOME/.cache/finstream}
-kustomize=$cache/bin/kustomize
-[ -x "$kustomize" ] || { echo "FAIL: kustomize missing (scripts/tools/k8s-tools.sh)" >&2; exit 1; }
-manifests="python3 $src/test/k8s/manifests.py"
-
-work=$(mktemp -d)
-declare -A pid port
-uniq=k8s_pods_$$_$RANDOM
-dsn="${FINSTREAM_TEST_PG%/*}/$uniq"
-cleanup() {
-  for p in "${pid[@]}"; do kill -9 "$p" 2> /dev/null || true; done
-  for p in "${pid[@]}"; do wait "$p" 2> /dev/null || true; done
-  psql -q "$FINSTREAM_TEST_PG" -c "DROP DATABASE IF EXISTS $uniq WITH (FORCE)" > /dev/null 2>&1 || true
-  if [ "${keep:-0}" = 1 ]; then echo "logs kept in $work" >&2; else rm -rf "$work"; fi
-}
-trap 'keep=1; cleanup' ERR
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; keep=1; exit 1; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-sql() { psql -qtA "$dsn" -c "$1"; }
+# shellcheck source=test/k8s/lib.bash
+. "$FINSTREAM_SOURCE_DIR/test/k8s/lib.bash"
+k8s_init k8s_pods
+declare -A port
 
 "$kustomize" build "$src/k8s/overlays/dev" > "$work/dev.yaml"
-psql -q "$FINSTREAM_TEST_PG" -c "CREATE DATABASE $uniq" > /dev/null
+k8s_create_db
 
-from=2005-01-03
+from=2008-01-02
 to=2024-06-28
-symbols=$(for i in $(seq -w 1 40); do echo "K8S$i"; done)
-overrides=(
-  --data "Secret/finstream-pg:dsn=$dsn"
-  --data "ConfigMap/finstream-env:FINSTREAM_KAFKA_BOOTSTRAP=$FINSTREAM_TEST_KAFKA"
-  --data "ConfigMap/finstream-env:FINSTREAM_KAFKA_TASK_TOPIC=${uniq}_tasks"
-  --data "ConfigMap/finstream-env:FINSTREAM_KAFKA_DATA_TOPIC=${uniq}_bars"
-  --data "ConfigMap/finstream-env:FINSTREAM_KAFKA_AGENT_GROUP=${uniq}_agents"
-  --data "ConfigMap/finstream-env:FINSTREAM_KAFKA_PROCESSOR_GROUP=${uniq}_processors"
-  --data "ConfigMap/finstream-env:FINSTREAM_RANGE_FROM=$from"
-  --data "ConfigMap/finstream-env:FINSTREAM_RANGE_TO=$to"
-  --data "ConfigMap/finstream-universe:symbols.txt=$symbols"
-  --env FINSTREAM_METRICS_ADDRESS=127.0.0.1
-)
+symbols=$(for i in $(seq -w 1 24); do echo "K8S$i"; done)
+k8s_overrides "$from" "$to" "$symbols"
 
 # start POD: resolves the pod's spec (once per pod name, like a kubelet keeping its volumes) and
 # starts its process.
 start() {
-  local name=$1 sts=${1%-*} ordinal=${1##*-}
+  local name=$1
   shift
   if [ ! -f "$work/$name.json" ]; then
     port[$name]=$(free_port)
-    $manifests pod "$work/dev.yaml" "$sts" "$ordinal" "$work/$name" "${overrides[@]}" \
-      --env "FINSTREAM_METRICS_PORT=${port[$name]}" "$@" > "$work/$name.json"
+    k8s_pod_spec "$work/dev.yaml" "$name" "${port[$name]}" "$@"
   fi
   $manifests exec "$work/$name.json" "$bin" "$work/$name" >> "$work/$name.log" 2>&1 &
   pid[$name]=$!
@@ -98,11 +67,18 @@ PY
 t_start=$SECONDS
 for p in finstream-ingest-0 finstream-compute-0 finstream-compute-1; do wait_ready "$p"; done
 echo "ok: /readyz and /healthz 200 on every pod ($((SECONDS - t_start)) s after start)"
-grep -q '"event":"started".*"processors":3' "$work/finstream-compute-1.log" ||
-  grep -q 'event=started.*processors=3' "$work/finstream-compute-1.log" ||
-  fail "finstream-compute-1 does not run the 3 processors of its annotation: $(grep -m1 started "$work/finstream-compute-1.log")"
-grep -q 'processors.\{0,3\}2' <(grep started "$work/finstream-compute-0.log") ||
-  fail "finstream-compute-0 does not run the StatefulSet's 2 processors"
+# Readiness answers as soon as PostgreSQL and Kafka do; the actors are up once "started" is logged.
+for p in finstream-compute-0 finstream-compute-1; do
+  t0=$SECONDS
+  until grep -q 'event=started ' "$work/$p.log"; do
+    [ $((SECONDS - t0)) -lt 60 ] || fail "$p: no started event after 60 s"
+    sleep 0.2
+  done
+done
+grep -q 'event=started .*processors=3' "$work/finstream-compute-1.log" ||
+  fail "finstream-compute-1 does not run the 3 processors of its annotation: $(grep -m1 event=started "$work/finstream-compute-1.log")"
+grep -q 'event=started .*processors=2' "$work/finstream-compute-0.log" ||
+  fail "finstream-compute-0 does not run the StatefulSet's 2 processors: $(grep -m1 event=started "$work/finstream-compute-0.log")"
 echo "ok: per-pod weights: finstream-compute-1 runs processor=3 from its annotation, compute-0 the StatefulSet's processor=2"
 
 # SIGKILL a compute pod while bars are being processed, start it again under the same name.
@@ -140,8 +116,11 @@ for s in $symbols; do
   "$bin" fetch "$s" --from "$from" --to "$to" --source synthetic --output "$work/expected/$s.csv" 2> /dev/null
   "$bin" indicators --input "$work/expected/$s.csv" --output "$work/expected/$s.ind.csv" 2> /dev/null
 done
-cols=$(head -n 1 "$work/expected/$(echo "$symbols" | head -n 1).ind.csv")
-psql -qAt "$dsn" -c "COPY (SELECT symbol, ${cols//date/date::text} FROM technical_indicators) TO STDOUT WITH (FORMAT csv)" > "$work/table.csv"
+# The table's columns in the order of the CSV's: a CSV column is the table's name plus the
+# indicator's parameters (rsi_14 -> rsi, bb_upper_20_2 -> bb_upper).
+cols=$(head -n 1 "$work/expected/$(echo "$symbols" | head -n 1).ind.csv" |
+  python3 -c 'import re, sys; print(",".join(re.sub(r"(_[0-9]+)+$", "", c) for c in sys.stdin.read().strip().split(",")[1:]))')
+psql -qAt "$dsn" -c "COPY (SELECT symbol, date::text, $cols FROM technical_indicators) TO STDOUT WITH (FORMAT csv)" > "$work/table.csv"
 python3 - "$work" <<'PY' || fail "technical_indicators differs from finstream indicators"
 import csv, glob, math, os, sys
 w = sys.argv[1]
