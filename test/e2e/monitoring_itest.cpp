@@ -189,8 +189,12 @@ TEST_CASE("monitoring: Prometheus scraping two replicas during a backfill gets d
   const std::vector<std::string> universe{"MSFT", "NVDA", "TSLA", "ZZZZ"};
   const std::vector<std::string> yahoo{"--source", "yahoo", "--yahoo-url",
                                        replay_url, "--rate", "50"};
+  // Replica a also serves the chart page, so that its series (exported only while the page
+  // runs) are among those checked against the docs.
+  auto yahoo_ui = yahoo;
+  yahoo_ui.insert(yahoo_ui.end(), {"--ui-port", "0"});
   process a{run_args("manager=1,agent=1,processor=1", db, k, universe, "2021-02-01", "2022-01-31",
-                     yahoo),
+                     yahoo_ui),
             dir + "/a.log"};
   process b{run_args("manager=1,agent=1,processor=1", db, k, universe, "2021-02-01", "2022-01-31",
                      yahoo),
