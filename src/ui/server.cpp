@@ -42,12 +42,14 @@ struct shared_state {
   bool stopping = false;
 };
 
+constexpr const char* requests_help = "HTTP requests served by the chart page.";
+
 void count(const shared_state& st, std::string_view target, int code) noexcept {
   try {
     std::string_view path = target.substr(0, target.find('?'));
     std::string label = path == "/" ? "/" : path.rfind("/chart/", 0) == 0 ? "/chart" : "other";
     st.options.registry
-        ->counter("finstream_ui_requests_total", "HTTP requests served by the chart page.",
+        ->counter("finstream_ui_requests_total", requests_help,
                   {{"path", label}, {"code", std::to_string(code)}})
         .inc();
   } catch (...) {
@@ -185,6 +187,10 @@ server::server(server_options options)
   impl_->workers = std::make_unique<asio::thread_pool>(opts.workers);
   impl_->state->workers = impl_->workers.get();
   // On failure the pool's destructor stops and joins its threads.
+  // The successful requests' series exist from the start (at 0), so that rates see them at once.
+  for (const char* path : {"/", "/chart", "other"})
+    opts.registry->counter("finstream_ui_requests_total", requests_help,
+                           {{"path", path}, {"code", "200"}});
   impl_->bound = http::listen_on(impl_->acceptor, opts.address, opts.port, "chart page");
   impl_->accept();
   impl_->thread = http::run_io_thread(impl_->io, "ui");
