@@ -19,7 +19,7 @@ using namespace finstream::e2e;
 using namespace std::chrono_literals;
 
 TEST_CASE("chaos: 20 seeded random SIGKILLs of the leader, agents and processors during a "
-          "backfill; the run ends exact",
+          "backfill, and the run ends exact",
           "[e2e][chaos]") {
   std::uint64_t seed = std::random_device{}();
   if (const char* s = std::getenv("FINSTREAM_CHAOS_SEED")) seed = std::strtoull(s, nullptr, 10);

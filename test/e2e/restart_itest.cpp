@@ -127,7 +127,7 @@ void backfill_through(const std::string& name,
 } // namespace
 
 TEST_CASE("restart: PostgreSQL stalled 20 s, then crashed and restarted, while two replicas "
-          "backfill; the run ends exact",
+          "backfill, and the run ends exact",
           "[e2e][restart]") {
   backfill_through("restart_pg", [](private_services& s, const work_left_fn& work_left) {
     // Frozen first: nothing progresses meanwhile, so the crash right after still hits the
@@ -139,7 +139,7 @@ TEST_CASE("restart: PostgreSQL stalled 20 s, then crashed and restarted, while t
 }
 
 TEST_CASE("restart: the broker stalled 20 s (past the session timeout), then down for 10 s, while "
-          "two replicas backfill; the run ends exact",
+          "two replicas backfill, and the run ends exact",
           "[e2e][restart]") {
   backfill_through("restart_kafka", [](private_services& s, const work_left_fn& work_left) {
     s.kafka_stall(20);

@@ -1,6 +1,8 @@
-// libFuzzer target: Yahoo chart API v8 bodies (sources/bar_files parse_yahoo_chart,
-// find_yahoo_error). fuzz-sources: src/sources/bar_files.cpp src/core/*.cpp fuzz-seeds:
-// test/data/yahoo-chart/*.json
+// libFuzzer target: Yahoo chart API v8 bodies (parse_yahoo_chart, find_yahoo_error).
+// clang-format off
+// fuzz-sources: src/sources/bar_files.cpp src/core/*.cpp
+// fuzz-seeds: test/data/yahoo-chart/*.json
+// clang-format on
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
