@@ -34,8 +34,11 @@ inline void check_bars(const std::vector<bar>& bars) {
   for (std::size_t i = 0; i < bars.size(); ++i) {
     const auto& b = bars[i];
     if (i > 0) check(bars[i - 1].date < b.date, "bar dates strictly ascending");
-    for (double p : {b.open, b.high, b.low, b.close, b.adj_close})
+    for (double p : {b.open, b.high, b.low, b.close})
       check(std::isfinite(p) && p > 0, "bar prices finite and > 0");
+    // A broken adjusted close keeps its bar as NaN (stored as NULL); any other value is a price.
+    check(std::isnan(b.adj_close) || (std::isfinite(b.adj_close) && b.adj_close > 0),
+          "bar adj_close NaN or finite and > 0");
     check(b.volume >= 0, "bar volume >= 0");
   }
 }

@@ -101,6 +101,14 @@ PROPS
   java "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" \
     > "$dir/format.log" 2>&1 || { cat "$dir/format.log" >&2; exit 1; }
   launch "$port"
+  {
+    echo "FINSTREAM_TEST_KAFKA=127.0.0.1:$port"
+    echo "FINSTREAM_TEST_KAFKA_SASL=127.0.0.1:$sport"
+    echo "FINSTREAM_TEST_KAFKA_SASL_USER=finstream"
+    echo "FINSTREAM_TEST_KAFKA_SASL_PASSWORD=$sasl_password"
+    echo "FINSTREAM_TEST_KAFKA_CA=$dir/tls/ca.pem"
+  } > "$state/kafka.env"
+  echo "FINSTREAM_TEST_KAFKA=127.0.0.1:$port"
 }
 
 # Starts the broker of $dir/server.properties (formatted storage) and waits until it listens on
@@ -109,11 +117,13 @@ launch() {
   local port=$1
   local java_opts=(-Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true
                    "-Dlog4j.configuration=file:$dir/log4j.properties" -cp "$libs/*")
-  local t0=$SECONDS
+  local t0=$SECONDS skip=0
+  # The log is appended to across restarts (bounce): only this start's lines count.
+  [ -f "$dir/broker.log" ] && skip=$(wc -l < "$dir/broker.log")
   nohup java "${java_opts[@]}" kafka.Kafka "$dir/server.properties" >> "$dir/stdout.log" 2>&1 &
   echo $! > "$dir/pid"
   # Ready when the broker has registered itself and accepts connections on its listener.
-  until grep -q "Kafka Server started\|\[KafkaRaftServer nodeId=1\] Kafka Server started" "$dir/broker.log" 2>/dev/null \
+  until tail -n "+$((skip + 1))" "$dir/broker.log" 2>/dev/null | grep -q "Kafka Server started" \
         && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
     if ! kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
       echo "kafka.sh: broker exited during start-up; log: $dir/broker.log" >&2
@@ -126,15 +136,7 @@ launch() {
     fi
     sleep 0.2
   done
-  {
-    echo "FINSTREAM_TEST_KAFKA=127.0.0.1:$port"
-    echo "FINSTREAM_TEST_KAFKA_SASL=127.0.0.1:$sport"
-    echo "FINSTREAM_TEST_KAFKA_SASL_USER=finstream"
-    echo "FINSTREAM_TEST_KAFKA_SASL_PASSWORD=$sasl_password"
-    echo "FINSTREAM_TEST_KAFKA_CA=$dir/tls/ca.pem"
-  } > "$state/kafka.env"
   echo "kafka.sh: broker on 127.0.0.1:$port ready in $((SECONDS - t0)) s" >&2
-  echo "FINSTREAM_TEST_KAFKA=127.0.0.1:$port"
 }
 
 # The broker down for DOWN seconds: stopped (SIGTERM, data kept), then started again on the same
@@ -142,12 +144,12 @@ launch() {
 bounce() {
   local down=${1:-10} pid port
   pid=$(cat "$dir/pid")
-  port=$(sed -n 's|^advertised.listeners=PLAINTEXT://127.0.0.1:||p' "$dir/server.properties")
+  port=$(sed -n 's|^advertised.listeners=PLAINTEXT://127.0.0.1:\([0-9]*\).*|\1|p' "$dir/server.properties")
   kill -TERM "$pid"
   for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
   kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
   sleep "$down"
-  launch "$port" > /dev/null
+  launch "$port"
 }
 
 stop() {
