@@ -1,9 +1,10 @@
 // libFuzzer target: bar_batch messages on the data topic (kafka/codec decode_bar_batch) and the
 // dead-letter path of the ones that fail (the reason header, kafka/dead_letter one_line). A decoded
 // batch re-encodes to a message that decodes to the same batch, bit for bit.
-// fuzz-sources: src/kafka/codec.cpp src/kafka/dead_letter.cpp src/kafka/producer.cpp src/kafka/config.cpp src/metrics/*.cpp
-// src/kafka/record.cpp src/kafka/config.cpp src/metrics/*.cpp src/core/*.cpp fuzz-seeds:
-// test/fuzz/seeds/bar_batch/*
+// clang-format off
+// fuzz-sources: src/kafka/codec.cpp src/kafka/dead_letter.cpp src/kafka/producer.cpp src/kafka/record.cpp src/kafka/config.cpp src/metrics/*.cpp src/core/*.cpp
+// fuzz-seeds: test/fuzz/seeds/bar_batch/*
+// clang-format on
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

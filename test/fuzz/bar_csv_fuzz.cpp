@@ -1,8 +1,9 @@
 // libFuzzer target: yfinance and plain OHLCV CSV files (sources/bar_files parse_bar_csv).
+// clang-format off
 // fuzz-sources: src/sources/bar_files.cpp src/core/*.cpp
 // fuzz-max-len: 4096
-// fuzz-seeds: test/data/yfinance-csv/*.csv test/data/golden/short.min.csv
-// test/data/golden/ties.min.csv
+// fuzz-seeds: test/data/yfinance-csv/*.csv test/data/golden/short.min.csv test/data/golden/ties.min.csv
+// clang-format on
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
