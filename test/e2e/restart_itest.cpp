@@ -108,16 +108,18 @@ void backfill_through(const std::string& name,
   private_services services{dir};
   test_database db{"e2e_" + name};
   kafka_names k{name};
-  auto symbols = synthetic_symbols(40);
-  const std::string from = "2004-01-01", to = "2020-12-31"; // ~170,000 bars
+  // Large enough that the processors' pre-fetched records (librdkafka's queue) cannot hold the
+  // rest of the backfill when the fault starts, even on an idle machine.
+  auto symbols = synthetic_symbols(120);
+  const std::string from = "2000-01-01", to = "2020-12-31"; // ~660,000 bars
   const std::string roles = "manager=1,agent=1,processor=1";
   process a{run_args(roles, db, k, symbols, from, to), dir + "/replica_a.log"};
   process b{run_args(roles, db, k, symbols, from, to), dir + "/replica_b.log"};
   REQUIRE(wait_until([&] { return db.scalar("SELECT count(*) FROM technical_indicators") > 10000; },
                      240s));
-  REQUIRE(done_symbols(db) < 40);
-  fault(services, [&] { return done_symbols(db) < 40; });
-  REQUIRE(wait_until([&] { return done_symbols(db) == 40; }, 360s));
+  REQUIRE(done_symbols(db) < 120);
+  fault(services, [&] { return done_symbols(db) < 120; });
+  REQUIRE(wait_until([&] { return done_symbols(db) == 120; }, 480s));
   CHECK(a.running());
   CHECK(b.running());
   auto csvs = fetch_csvs(symbols, from, to, "synthetic", dir);
