@@ -33,8 +33,8 @@ TEST_CASE("chaos: 20 seeded random SIGKILLs of the leader, agents and processors
   kafka_names k{"chaos"};
   scratch_area area{"chaos"};
   auto dir = area.path();
-  auto symbols = synthetic_symbols(90);
-  const std::string from = "2000-01-01", to = "2020-12-31"; // ~495,000 bars
+  auto symbols = synthetic_symbols(180);
+  const std::string from = "2000-01-01", to = "2020-12-31"; // ~990,000 bars
   // Two replicas able to lead (one does, the other stands by), one agent-only, one
   // processor-only replica.
   struct slot {
@@ -70,17 +70,18 @@ TEST_CASE("chaos: 20 seeded random SIGKILLs of the leader, agents and processors
   int leader_kills = 0;
   std::map<std::string, int> kills;
   for (int n = 0; n < 20; ++n) {
-    // Kills ~2 s apart on average: the 20 of them fall inside the backfill on an idle machine too.
-    std::this_thread::sleep_for(std::chrono::milliseconds{uniform(300, 2000)});
+    // Kills ~1.5 s apart on average: the 20 of them fall inside the backfill on an idle machine too.
+    std::this_thread::sleep_for(std::chrono::milliseconds{uniform(200, 1200)});
     slot* victim = nullptr;
+    slot* const current_leader = leader();
     int pick = uniform(0, 3);
-    if (pick == 0) victim = leader(); // the leader, whichever replica it is now
+    if (pick == 0) victim = current_leader; // the leader, whichever replica it is now
     if (victim == nullptr) victim = &slots[static_cast<std::size_t>(uniform(0, 3))];
-    if (victim == leader()) ++leader_kills;
+    if (victim == current_leader) ++leader_kills;
     victim->p->signal(SIGKILL);
     REQUIRE(victim->p->wait(10s));
     ++kills[victim->name];
-    std::this_thread::sleep_for(std::chrono::milliseconds{uniform(0, 1500)});
+    std::this_thread::sleep_for(std::chrono::milliseconds{uniform(0, 1000)});
     start(*victim);
   }
   std::cout << "chaos kills: leader " << leader_kills << ", manager_a " << kills["manager_a"]
@@ -89,8 +90,8 @@ TEST_CASE("chaos: 20 seeded random SIGKILLs of the leader, agents and processors
   INFO("kills: leader " << leader_kills << ", manager_a " << kills["manager_a"] << ", manager_b "
                         << kills["manager_b"] << ", agent " << kills["agent"] << ", processor "
                         << kills["processor"]);
-  CHECK(done_symbols(db) < 90); // the kills fell inside the backfill
-  REQUIRE(wait_until([&] { return done_symbols(db) == 90; }, 420s));
+  CHECK(done_symbols(db) < 180); // the kills fell inside the backfill
+  REQUIRE(wait_until([&] { return done_symbols(db) == 180; }, 420s));
   auto csvs = fetch_csvs(symbols, from, to, "synthetic", dir);
   require_table_equals_indicators(db, csvs, dir);
 }
