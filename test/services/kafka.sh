@@ -97,7 +97,14 @@ PROPS
   local java_opts=(-Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true
                    "-Dlog4j.configuration=file:$dir/log4j.properties" -cp "$libs/*")
   local cluster_id
-  cluster_id=$(python3 -c 'import uuid,base64; print(base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("="))')
+  # A KRaft cluster id is 16 random bytes in URL-safe base64; one starting with '-' would be read
+  # as an option by kafka-storage, so draw again (1 in 64).
+  cluster_id=$(python3 -c 'import uuid,base64
+while True:
+    c = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    if not c.startswith("-"):
+        print(c)
+        break')
   java "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" \
     > "$dir/format.log" 2>&1 || { cat "$dir/format.log" >&2; exit 1; }
   launch "$port"
