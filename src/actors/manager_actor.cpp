@@ -66,6 +66,7 @@ struct universe_gauges {
 manager_actor::behavior_type manager(manager_actor::stateful_pointer<manager_state> self,
                                      manager_config cfg) {
   self->state.core = std::make_unique<engine::manager_core>(*cfg.store, cfg.universe, cfg.options);
+  if (cfg.task_queue) self->state.core->watch_task_queue(cfg.task_queue);
   auto& reg = metrics::registry::global();
   auto& planned =
       reg.counter("finstream_tasks_planned_total", "tasks planned by the leader manager");
@@ -76,6 +77,9 @@ manager_actor::behavior_type manager(manager_actor::stateful_pointer<manager_sta
   auto& expired = reg.counter("finstream_tasks_expired_total",
                               "tasks planned again because an agent started them longer than "
                               "manager.task_deadline_ms ago and they did not complete");
+  auto& passed = reg.counter("finstream_tasks_passed_total",
+                             "tasks planned again because the agents' committed offset passed "
+                             "their message while no agent had started them");
   self->send(self, caf::tick_atom_v);
   // The store's leadership lock is released when the actor goes away (its connection closes).
   self->attach_functor([store = cfg.store] {
@@ -85,7 +89,7 @@ manager_actor::behavior_type manager(manager_actor::stateful_pointer<manager_sta
     }
   });
   return {
-      [=, &planned, &leader, &in_flight, &expired](caf::tick_atom) {
+      [=, &planned, &leader, &in_flight, &expired, &passed](caf::tick_atom) {
         std::vector<fetch_task> tasks;
         try {
           tasks = self->state.core->tick(std::chrono::system_clock::now());
@@ -95,7 +99,7 @@ manager_actor::behavior_type manager(manager_actor::stateful_pointer<manager_sta
         if (!tasks.empty()) {
           if (cfg.publish) {
             try {
-              cfg.publish(tasks);
+              self->state.core->dispatched(cfg.publish(tasks));
             } catch (const std::exception& e) {
               log::warn("manager", "publish_failed",
                         {{"tasks", tasks.size()}, {"reason", e.what()}});
@@ -113,6 +117,10 @@ manager_actor::behavior_type manager(manager_actor::stateful_pointer<manager_sta
         if (p.expired > self->state.expired_counted) {
           expired.inc(static_cast<double>(p.expired - self->state.expired_counted));
           self->state.expired_counted = p.expired;
+        }
+        if (p.passed > self->state.passed_counted) {
+          passed.inc(static_cast<double>(p.passed - self->state.passed_counted));
+          self->state.passed_counted = p.passed;
         }
         in_flight.set(static_cast<double>(p.in_flight));
         self->delayed_send(self, cfg.poll, caf::tick_atom_v);

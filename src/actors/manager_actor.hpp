@@ -19,15 +19,19 @@ struct manager_config {
   engine::manager_core::universe_fn universe;
   engine::manager_options options;
   std::chrono::milliseconds poll{500};
-  /// Kafka transport: publishes tasks durably, throws when it cannot. Empty: tasks wait in the
-  /// actor's queue for in-process agents (get_task).
-  std::function<void(const std::vector<fetch_task>&)> publish;
+  /// Kafka transport: publishes tasks durably and returns where each was stored, throws when it
+  /// cannot. Empty: tasks wait in the actor's queue for in-process agents (get_task).
+  std::function<std::vector<engine::task_position>(const std::vector<fetch_task>&)> publish;
+  /// With `publish`: the agents' committed offsets on the task topic (manager_core::
+  /// watch_task_queue). Empty: not watched.
+  engine::manager_core::committed_fn task_queue;
 };
 
 struct manager_state {
   std::unique_ptr<engine::manager_core> core;
   std::deque<fetch_task> queue;
   std::uint64_t expired_counted = 0; // progress().expired already added to the metric
+  std::uint64_t passed_counted = 0;  // progress().passed already added to the metric
   static inline const char* name = "manager";
 };
 

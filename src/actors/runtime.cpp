@@ -1,8 +1,9 @@
 // Actor system assembly and orderly shutdown (see runtime.hpp).
 #include "actors/runtime.hpp"
 
-#include <mutex>
 #include <atomic>
+#include <map>
+#include <mutex>
 #include <stdexcept>
 
 #include "core/log.hpp"
@@ -18,6 +19,7 @@
 #include "kafka/admin.hpp"
 #include "kafka/codec.hpp"
 #include "kafka/dead_letter.hpp"
+#include "kafka/group_lag.hpp"
 #include "metrics/metrics.hpp"
 #include "pg/migrations.hpp"
 
@@ -128,13 +130,16 @@ struct runtime::impl {
 
   ~impl() { stop(std::chrono::seconds{8}); }
 
-  manager_actor spawn_manager(std::function<void(const std::vector<fetch_task>&)> publish) {
+  manager_actor spawn_manager(
+      std::function<std::vector<engine::task_position>(const std::vector<fetch_task>&)> publish,
+      engine::manager_core::committed_fn task_queue) {
     manager_config mc;
     mc.store = std::make_shared<pg_plan_store>(cfg.dsn);
     mc.universe = cfg.universe;
     mc.options = cfg.manager;
     mc.poll = cfg.manager_poll;
     mc.publish = std::move(publish);
+    mc.task_queue = std::move(task_queue);
     return sys->spawn<caf::detached>(manager, std::move(mc));
   }
 
@@ -145,7 +150,7 @@ struct runtime::impl {
   }
 
   void start_local() {
-    if (cfg.roles.managers > 0) managers.push_back(spawn_manager({}));
+    if (cfg.roles.managers > 0) managers.push_back(spawn_manager({}, {}));
     if (cfg.roles.processors <= 0 || cfg.roles.agents <= 0 || managers.empty())
       throw std::invalid_argument("local mode needs at least one manager, agent and processor");
     for (int i = 0; i < cfg.roles.processors; ++i) {
@@ -187,17 +192,31 @@ struct runtime::impl {
     auto prod = producer;
     auto topic = k.task_topic;
     for (int i = 0; i < cfg.roles.managers; ++i)
-      managers.push_back(spawn_manager([prod, topic](const std::vector<fetch_task>& tasks) {
-        auto tracker = std::make_shared<kafka::delivery_tracker>();
-        std::string buf;
-        for (const auto& t : tasks) {
-          buf.clear();
-          kafka::encode(t, buf);
-          prod->produce(topic, t.symbol, buf, {}, tracker);
-        }
-        if (!prod->wait(*tracker, std::chrono::seconds{30}))
-          throw std::runtime_error("tasks not acknowledged by Kafka: " + tracker->first_error());
-      }));
+      managers.push_back(spawn_manager(
+          [prod, topic](const std::vector<fetch_task>& tasks) {
+            auto tracker = std::make_shared<kafka::delivery_tracker>(/*keep_positions=*/true);
+            std::string buf;
+            std::map<std::string, std::string> task_of; // key (symbol) → task id
+            for (const auto& t : tasks) {
+              buf.clear();
+              kafka::encode(t, buf);
+              prod->produce(topic, t.symbol, buf, {}, tracker);
+              task_of[t.symbol] = t.task_id;
+            }
+            if (!prod->wait(*tracker, std::chrono::seconds{30}))
+              throw std::runtime_error("tasks not acknowledged by Kafka: " +
+                                       tracker->first_error());
+            std::vector<engine::task_position> where;
+            for (const auto& p : tracker->positions())
+              where.push_back({task_of[p.key], p.partition, p.offset});
+            return where;
+          },
+          [client = k.client, group = k.agent_group, topic] {
+            std::map<std::int32_t, std::int64_t> committed;
+            for (const auto& row : kafka::group_lag(client, group, topic, std::chrono::seconds{5}))
+              if (row.committed) committed[row.partition] = *row.committed;
+            return committed;
+          }));
     for (int i = 0; i < cfg.roles.agents; ++i) {
       kafka_agent_config ac;
       ac.kafka = static_member(k, "agent", i);

@@ -43,6 +43,7 @@ std::vector<fetch_task> manager_core::tick(std::chrono::system_clock::time_point
     // planned again (processing is idempotent).
     in_flight_.clear();
     in_flight_symbols_.clear();
+    positions_.clear();
     ++term_;
   }
   progress_.leader = leader;
@@ -59,6 +60,20 @@ std::vector<fetch_task> manager_core::tick(std::chrono::system_clock::time_point
                                 [&](const std::string& s) { return excluded.count(s) > 0; }),
                  universe.end());
   progress_.symbols = universe.size();
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  // Read before symbol_state (below): an offset committed past a task at this moment, with the
+  // task still unstarted in the state read after it, means the task was passed.
+  std::optional<std::map<std::int32_t, std::int64_t>> committed;
+  if (committed_ && !positions_.empty() &&
+      now_ms - last_committed_read_ms_ >= opts_.passed_check_ms) {
+    last_committed_read_ms_ = now_ms;
+    try {
+      committed = committed_();
+    } catch (const std::exception& e) {
+      log::warn("manager", "task_queue_unreadable", {{"reason", e.what()}});
+    }
+  }
   if (!excluded.empty()) {
     // A dropped symbol's outstanding task is no longer waited for: its outcome may never be
     // recorded (a purge drops it). Task ids start with "<symbol>:" (symbols hold no ':').
@@ -99,9 +114,8 @@ std::vector<fetch_task> manager_core::tick(std::chrono::system_clock::time_point
   }
   in_flight_symbols_.swap(still_symbols);
 
-  auto now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   expire_overdue(by_symbol, now_ms);
+  if (committed) expire_passed(by_symbol, *committed);
   plan_input in;
   in.universe = universe;
   in.from = opts_.from;
@@ -131,6 +145,8 @@ std::vector<fetch_task> manager_core::tick(std::chrono::system_clock::time_point
                 {{"tasks", tasks.size()}, {"to", format_date(progress_.target_to)}});
   }
   progress_.in_flight = in_flight_.size();
+  for (auto it = positions_.begin(); it != positions_.end();)
+    it = in_flight_.count(it->first) ? std::next(it) : positions_.erase(it);
   // A symbol whose transient failure waits for its backoff (a throttled one always does) is work
   // left to plan: not idle.
   const bool retry_pending = std::any_of(state.begin(), state.end(), [&](const symbol_status& st) {
@@ -163,6 +179,41 @@ void manager_core::expire_overdue(
   in_flight_symbols_.swap(still);
 }
 
+void manager_core::expire_passed(
+    const std::unordered_map<std::string, const symbol_status*>& by_symbol,
+    const std::map<std::int32_t, std::int64_t>& committed) {
+  std::vector<std::string> still;
+  for (const auto& symbol : in_flight_symbols_) {
+    auto it = by_symbol.find(symbol);
+    const symbol_status* st = it == by_symbol.end() ? nullptr : it->second;
+    auto pos = st == nullptr ? positions_.end() : positions_.find(st->task_id);
+    if (st != nullptr && st->status == "planned" && st->started_at_ms == 0 &&
+        in_flight_.count(st->task_id) && pos != positions_.end()) {
+      auto c = committed.find(pos->second.partition);
+      if (c != committed.end() && c->second > pos->second.offset) {
+        // No longer in flight: plan_tasks plans it again (cover_orphans keeps its range).
+        in_flight_.erase(st->task_id);
+        ++progress_.passed;
+        log::warn("manager", "task_passed_unstarted",
+                  {{"symbol", symbol},
+                   {"task_id", st->task_id},
+                   {"partition", pos->second.partition},
+                   {"offset", pos->second.offset},
+                   {"committed", c->second}});
+        positions_.erase(pos);
+        continue;
+      }
+    }
+    still.push_back(symbol);
+  }
+  in_flight_symbols_.swap(still);
+}
+
+void manager_core::dispatched(const std::vector<task_position>& where) {
+  for (const auto& p : where)
+    if (in_flight_.count(p.task_id)) positions_[p.task_id] = p;
+}
+
 void manager_core::cover_orphans(
     const plan_input& in, const std::unordered_map<std::string, const symbol_status*>& by_symbol,
     std::vector<fetch_task>& tasks) const {
@@ -188,11 +239,9 @@ void manager_core::cover_orphans(
   }
 }
 
-std::vector<backfill_settlement>
-manager_core::plan_backfills(const std::vector<std::string>& universe,
-                             const std::set<std::string>& busy,
-                             const std::set<std::string>& excluded,
-                             std::vector<fetch_task>& tasks) {
+std::vector<backfill_settlement> manager_core::plan_backfills(
+    const std::vector<std::string>& universe, const std::set<std::string>& busy,
+    const std::set<std::string>& excluded, std::vector<fetch_task>& tasks) {
   std::vector<backfill_settlement> settled;
   for (const auto& req : store_.pending_backfills()) {
     const auto& symbols = req.symbols.empty() ? universe : req.symbols;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -27,6 +28,16 @@ struct manager_options {
   /// batches were dead-lettered, its completion lost, ...). Counted from the agent's start
   /// (symbol_state.started_at), never from planning: waiting in the task topic does not count.
   std::int64_t task_deadline_ms = 30 * 60 * 1000;
+  /// While dispatched tasks wait unstarted, how often the agents' committed offsets are read to
+  /// find tasks whose message was passed without being started (see watch_task_queue).
+  std::int64_t passed_check_ms = 10'000;
+};
+
+/// Where a dispatched task's message was stored in the task topic (its delivery report).
+struct task_position {
+  std::string task_id;
+  std::int32_t partition = -1;
+  std::int64_t offset = -1;
 };
 
 struct manager_progress {
@@ -36,6 +47,7 @@ struct manager_progress {
   std::uint64_t failed = 0;
   std::uint64_t in_flight = 0;
   std::uint64_t expired = 0; // tasks planned again because they passed their deadline
+  std::uint64_t passed = 0;  // tasks planned again because the agents passed them unstarted
   bool leader = false;
   bool idle = false; // leader, nothing in flight, nothing left to plan (now or after a backoff)
   day_t target_to = 0;
@@ -47,6 +59,9 @@ struct manager_progress {
 class manager_core {
 public:
   using universe_fn = std::function<std::vector<std::string>()>;
+  /// The agents' group's committed offsets on the task topic, by partition (partitions without a
+  /// commit absent). Throws when they cannot be read.
+  using committed_fn = std::function<std::map<std::int32_t, std::int64_t>()>;
 
   manager_core(plan_store& store, universe_fn universe, manager_options opts);
 
@@ -54,6 +69,20 @@ public:
 
   /// The caller could not dispatch `tasks`: they are no longer in flight and get planned again.
   void forget(const std::vector<fetch_task>& tasks);
+
+  /// The caller dispatched tasks to a partitioned queue (Kafka) and learnt where each was stored.
+  /// Positions of tasks no longer in flight are ignored.
+  void dispatched(const std::vector<task_position>& where);
+
+  /// Detects tasks whose message the agents passed without starting it (offsets reset or skipped,
+  /// a task message lost to retention): agents record a task's start (symbol_state.started_at)
+  /// before they fetch and commit its offset after, so a committed offset beyond a task's
+  /// position while the task is still unstarted means no agent will start it. Such a task is
+  /// planned again at once, without waiting for a deadline. Read at most every passed_check_ms,
+  /// and only while some dispatched task has no start; a read that fails is logged and retried
+  /// at the next interval. (A start that an agent failed to record makes its task look passed:
+  /// it is fetched twice, which is harmless downstream.)
+  void watch_task_queue(committed_fn committed) { committed_ = std::move(committed); }
 
   const manager_progress& progress() const { return progress_; }
   /// The universe (exclusions removed) by state, as of the last tick led by this manager.
@@ -69,6 +98,10 @@ private:
   /// planned again in the same pass).
   void expire_overdue(const std::unordered_map<std::string, const symbol_status*>& by_symbol,
                       std::int64_t now_ms);
+  /// Takes dispatched tasks the agents passed without starting them out of flight (see
+  /// watch_task_queue); `committed` was read before `by_symbol`.
+  void expire_passed(const std::unordered_map<std::string, const symbol_status*>& by_symbol,
+                     const std::map<std::int32_t, std::int64_t>& committed);
   /// A free symbol whose planned task is not in flight here (left by an earlier term, or past its
   /// deadline) is planned again over at least its recorded range: a backfill planned just before
   /// a crash keeps its range instead of shrinking to what symbol_state says is missing.
@@ -76,8 +109,8 @@ private:
                      const std::unordered_map<std::string, const symbol_status*>& by_symbol,
                      std::vector<fetch_task>& tasks) const;
   /// Adds the tasks of pending backfill requests to `tasks`. A request's symbol that is busy (in
-  /// flight, or already planned in this pass) stays pending in the request, an excluded one is left out; the returned
-  /// settlements are committed with the tasks (plan_store::mark_planned).
+  /// flight, or already planned in this pass) stays pending in the request, an excluded one is left
+  /// out; the returned settlements are committed with the tasks (plan_store::mark_planned).
   std::vector<backfill_settlement> plan_backfills(const std::vector<std::string>& universe,
                                                   const std::set<std::string>& busy,
                                                   const std::set<std::string>& excluded,
@@ -92,6 +125,9 @@ private:
   std::chrono::system_clock::time_point target_set_{};
   universe_summary summary_;
   std::set<std::int64_t> waiting_backfills_; // requests logged as waiting for a busy symbol
+  committed_fn committed_;
+  std::map<std::string, task_position> positions_; // by task id, tasks in flight only
+  std::int64_t last_committed_read_ms_ = 0;
   std::uint64_t term_ = 0;
   bool leader_ = false;
   manager_progress progress_;

@@ -28,8 +28,17 @@ std::string delivery_tracker::first_error() const {
   return first_error_;
 }
 
-void delivery_tracker::on_report(bool ok, const std::string& error) {
+std::vector<delivered_position> delivery_tracker::positions() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return positions_;
+}
+
+void delivery_tracker::on_report(bool ok, const std::string& error, delivered_position where) {
   if (ok) {
+    if (keep_positions_) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      positions_.push_back(std::move(where));
+    }
     delivered_.fetch_add(1, std::memory_order_acq_rel);
   } else {
     {
@@ -141,7 +150,14 @@ struct producer::impl : RdKafka::DeliveryReportCb {
     }
     }
     if (tracker) {
-      (*tracker)->on_report(msg.err() == RdKafka::ERR_NO_ERROR, error_text);
+      delivered_position where;
+      if (msg.err() == RdKafka::ERR_NO_ERROR) {
+        if (msg.key_pointer() != nullptr)
+          where.key.assign(static_cast<const char*>(msg.key_pointer()), msg.key_len());
+        where.partition = msg.partition();
+        where.offset = msg.offset();
+      }
+      (*tracker)->on_report(msg.err() == RdKafka::ERR_NO_ERROR, error_text, std::move(where));
       delete tracker;
     }
   }

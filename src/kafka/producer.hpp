@@ -9,10 +9,19 @@
 #include <string>
 #include <string_view>
 
+#include <vector>
+
 #include "kafka/config.hpp"
 #include "kafka/record.hpp"
 
 namespace finstream::kafka {
+
+/// Where the broker stored one message (from its delivery report).
+struct delivered_position {
+  std::string key;
+  std::int32_t partition = -1;
+  std::int64_t offset = -1;
+};
 
 /// Counts the delivery reports of a group of messages (e.g. one task's bar batches) so that the
 /// caller can wait for exactly those. Create with std::make_shared, pass to producer::produce for
@@ -20,6 +29,11 @@ namespace finstream::kafka {
 /// serves the producer's delivery reports; reads are thread-safe.
 class delivery_tracker {
 public:
+  delivery_tracker() = default;
+  /// `keep_positions`: also remember where each delivered message was stored (positions()).
+  explicit delivery_tracker(bool keep_positions)
+      : keep_positions_(keep_positions) {}
+
   std::uint64_t pending() const noexcept { return pending_.load(std::memory_order_acquire); }
   std::uint64_t delivered() const noexcept { return delivered_.load(std::memory_order_acquire); }
   std::uint64_t failed() const noexcept { return failed_.load(std::memory_order_acquire); }
@@ -29,16 +43,22 @@ public:
   /// Every message produced with this tracker so far was delivered successfully.
   bool all_delivered() const noexcept { return pending() == 0 && failed() == 0; }
 
+  /// With keep_positions: key, partition and offset of every delivered message, in report order
+  /// (empty otherwise). Complete once pending() is 0.
+  std::vector<delivered_position> positions() const;
+
 private:
   friend class producer;
   void on_enqueued() noexcept { pending_.fetch_add(1, std::memory_order_acq_rel); }
-  void on_report(bool ok, const std::string& error);
+  void on_report(bool ok, const std::string& error, delivered_position where = {});
 
   std::atomic<std::uint64_t> pending_{0};
   std::atomic<std::uint64_t> delivered_{0};
   std::atomic<std::uint64_t> failed_{0};
+  const bool keep_positions_ = false;
   mutable std::mutex mutex_;
   std::string first_error_;
+  std::vector<delivered_position> positions_;
 };
 
 /// A snapshot of a producer's counters (the same values are exported as metrics).

@@ -1,6 +1,9 @@
 // Tests of the manager's logic over an in-memory store: leadership terms, completion, idleness.
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <stdexcept>
+
 #include "engine/manager_core.hpp"
 
 #include "support/memory_stores.hpp"
@@ -184,8 +187,8 @@ TEST_CASE("throttled failures delay a symbol without using up its retry budget")
   auto tasks = m.tick(now);
   for (int i = 0; i < 10; ++i) { // far more throttled failures than max_attempts
     REQUIRE(tasks.size() == 1);
-    store.complete({"AAPL", tasks[0].task_id, tasks[0].from, tasks[0].to, false, false,
-                    "HTTP 429", true});
+    store.complete(
+        {"AAPL", tasks[0].task_id, tasks[0].from, tasks[0].to, false, false, "HTTP 429", true});
     CHECK(m.tick(now).empty()); // delayed
     now += std::chrono::milliseconds{1000};
     at(now);
@@ -226,6 +229,87 @@ TEST_CASE("a task started longer ago than its deadline is planned again, waiting
   // MSFT was never started: however long it waits, it stays in flight.
   CHECK(m.tick(now + std::chrono::hours{24}).empty());
   CHECK(m.progress().expired == 1);
+}
+
+TEST_CASE("a dispatched task the agents passed without starting it is planned again at once") {
+  test::memory_plan_store store;
+  auto o = opts();
+  o.passed_check_ms = 1'000;
+  manager_core m{store, [] { return std::vector<std::string>{"AAPL", "MSFT", "NVDA"}; }, o};
+  // The agents' committed offsets; the read is logged against the store's loads to check order.
+  std::map<std::int32_t, std::int64_t> committed;
+  int reads = 0;
+  m.watch_task_queue([&] {
+    ++reads;
+    return committed;
+  });
+  auto now = std::chrono::system_clock::now();
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  auto tasks = m.tick(now);
+  REQUIRE(tasks.size() == 3);
+  std::map<std::string, std::string> task_of;
+  for (const auto& t : tasks)
+    task_of[t.symbol] = t.task_id;
+  // Nothing dispatched yet: nothing to watch.
+  m.tick(now + std::chrono::seconds{2});
+  CHECK(reads == 0);
+  // AAPL and MSFT at offsets 10 and 11 of partition 0, NVDA at 4 of partition 1.
+  m.dispatched({{task_of["AAPL"], 0, 10}, {task_of["MSFT"], 0, 11}, {task_of["NVDA"], 1, 4}});
+  // The agents committed up to AAPL (offset 10 not yet done): nobody passed anything.
+  committed = {{0, 10}};
+  CHECK(m.tick(now + std::chrono::seconds{4}).empty());
+  CHECK(reads == 1);
+  // Read at most every passed_check_ms.
+  committed = {{0, 12}, {1, 4}};
+  CHECK(m.tick(now + std::chrono::milliseconds{4'500}).empty());
+  CHECK(reads == 1);
+  // Past AAPL and MSFT on partition 0: AAPL was started (its start recorded) and is only slow;
+  // MSFT never was, so it is planned again; NVDA on partition 1 still waits (committed 4 = its
+  // own offset, not beyond it).
+  store.rows.at("AAPL").started_at_ms = now_ms + 4'000;
+  auto again = m.tick(now + std::chrono::seconds{6});
+  CHECK(reads == 2);
+  REQUIRE(again.size() == 1);
+  CHECK(again[0].symbol == "MSFT");
+  CHECK(again[0].task_id != task_of["MSFT"]);
+  CHECK(m.progress().passed == 1);
+  CHECK(m.progress().expired == 0);
+  CHECK(m.progress().in_flight == 3);
+  // The new MSFT task has no position yet: a further read passes nothing again.
+  CHECK(m.tick(now + std::chrono::seconds{8}).empty());
+  CHECK(m.progress().passed == 1);
+  // A failing read is logged and changes nothing.
+  m.watch_task_queue(
+      [&]() -> std::map<std::int32_t, std::int64_t> { throw std::runtime_error("broker down"); });
+  CHECK(m.tick(now + std::chrono::seconds{10}).empty());
+  CHECK(m.progress().passed == 1);
+}
+
+TEST_CASE("passed tasks are read from offsets taken before the task states") {
+  // A task started and committed between the two reads must not look passed: the offsets are
+  // read first, so a commit seen there implies a start visible in the state read after it.
+  test::memory_plan_store store;
+  auto o = opts();
+  o.passed_check_ms = 0;
+  manager_core m{store, [] { return std::vector<std::string>{"AAPL"}; }, o};
+  auto now = std::chrono::system_clock::now();
+  auto tasks = m.tick(now);
+  REQUIRE(tasks.size() == 1);
+  m.dispatched({{tasks[0].task_id, 0, 7}});
+  int reads = 0;
+  m.watch_task_queue([&] {
+    // An agent started the task (its start recorded) and committed past it just before this
+    // read: the commit is visible here, the start only to a state read made after this one.
+    ++reads;
+    store.rows.at("AAPL").started_at_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    return std::map<std::int32_t, std::int64_t>{{0, 8}};
+  });
+  CHECK(m.tick(now + std::chrono::seconds{1}).empty());
+  CHECK(reads == 1);
+  CHECK(m.progress().passed == 0);
+  CHECK(m.progress().in_flight == 1);
 }
 
 TEST_CASE("the manager is not idle while a failed symbol waits for its retry") {

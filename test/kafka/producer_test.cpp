@@ -59,6 +59,41 @@ TEST_CASE("keyed messages land on the partition Java's default partitioner picks
   CHECK(used.size() > 15); // and the keys spread over the partitions
 }
 
+TEST_CASE("a tracker that keeps positions reports where each message was stored") {
+  metrics::registry reg;
+  test::mock_cluster cluster;
+  const std::string topic = test::unique_name("positions");
+  cluster.create_topic(topic, 4);
+  config c = test::client_config(cluster.bootstrap_servers(), &reg);
+  producer p{c};
+  auto kept = std::make_shared<delivery_tracker>(true);
+  auto plain = std::make_shared<delivery_tracker>();
+  for (int i = 0; i < 40; ++i)
+    p.produce(topic, "K" + std::to_string(i), "v" + std::to_string(i), {}, kept);
+  p.produce(topic, "K0", "other", {}, plain);
+  REQUIRE(p.wait(*kept, 10s));
+  REQUIRE(p.wait(*plain, 10s));
+  CHECK(plain->positions().empty());
+  auto positions = kept->positions();
+  REQUIRE(positions.size() == 40);
+  // What a consumer reads back at each reported position is the message produced with that key.
+  consumer k{c, test::unique_name("g")};
+  k.subscribe({topic});
+  auto records = test::poll_n(k, 41, 30s);
+  REQUIRE(records.size() == 41);
+  std::map<std::pair<int, std::int64_t>, std::string> value_at;
+  for (const auto& r : records)
+    value_at[{r.partition, r.offset}] = r.key + "=" + r.value;
+  std::set<std::string> keys;
+  for (const auto& pos : positions) {
+    INFO(pos.key << " at " << pos.partition << ":" << pos.offset);
+    CHECK(pos.partition == test::java_partition(pos.key, 4));
+    CHECK(value_at[{pos.partition, pos.offset}] == pos.key + "=v" + pos.key.substr(1));
+    keys.insert(pos.key);
+  }
+  CHECK(keys.size() == 40);
+}
+
 TEST_CASE("a tracker waits for exactly its own messages") {
   metrics::registry reg;
   test::mock_cluster cluster;
