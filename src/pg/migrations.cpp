@@ -199,12 +199,12 @@ migrate_result migrate_locked(connection& c, const migrate_options& opts) {
         c.exec(s);
     }
     if (m.version == 8) request_adopted_recompute(c);
-    c.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version,
-            adopt ? std::string{adopted_v1_name} : m.name);
+    const std::string name = adopt ? std::string{adopted_v1_name} : m.name;
+    c.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version, name);
     tx.commit();
     out.applied.push_back(m.version);
     done.insert(m.version);
-    log::info("pg", "migration_applied", {{"version", m.version}, {"name", m.name}});
+    log::info("pg", "migration_applied", {{"version", m.version}, {"name", name}});
   }
   out.version = done.empty() ? 0 : *done.rbegin();
   const int known = migrations().back().version;
