@@ -1,5 +1,6 @@
-// `finstream migrate [--pg DSN | --pg-file FILE] [--wait S]`: creates or upgrades the PostgreSQL
-// schema (see pg/migrations.hpp). Safe to run from several replicas at once, and to re-run.
+// `finstream migrate [--pg DSN | --pg-file FILE] [--wait S] [--plan]`: creates or upgrades the
+// PostgreSQL schema (see pg/migrations.hpp), adopting the original system's tables when it finds
+// them (pg/adopt.hpp). Safe to run from several replicas at once, and to re-run.
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -31,11 +32,17 @@ std::string versions(const std::vector<int>& v) {
 
 int run_migrate(int argc, char** argv) {
   CLI::App app{"Create or upgrade finstream's PostgreSQL schema (idempotent, safe to run "
-               "concurrently)"};
+               "concurrently). On a database holding the original system's technical_indicators\n"
+               "and symbol_state it adopts them in place: rows kept, (symbol, date) made the key,\n"
+               "missing columns added, coverage derived from the stored rows, indicators\n"
+               "recomputed by the processors from the stored bars. --plan shows the steps first."};
   option_binder binder{app, {"pg.dsn", "pg.dsn_file"}};
   int wait_s = 30;
+  bool plan = false;
   app.add_option("--wait", wait_s, "seconds to keep retrying while the server is unreachable")
       ->check(CLI::Range(0, 3600));
+  app.add_flag("--plan", plan, "print what migrate would do (versions, adoption steps) and change "
+                               "nothing");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -51,8 +58,31 @@ int run_migrate(int argc, char** argv) {
   try {
     pg::reconnect_policy policy;
     policy.give_up_after = std::chrono::seconds{wait_s};
+    // Adopting a large original table rewrites it and builds its key: no statement time limit.
+    auto limits = pg::default_session_limits();
+    limits.statement_timeout = std::chrono::milliseconds{0};
+    pg::set_default_session_limits(limits);
     pg::connection conn{dsn, policy};
-    const auto r = pg::migrate(conn);
+    pg::migrate_options opts;
+    opts.adopt_original = true;
+    opts.plan_only = plan;
+    const auto r = pg::migrate(conn, opts);
+    if (plan) {
+      if (r.plan.empty())
+        std::printf("schema up to date at version %d (%s): nothing to do\n", r.version,
+                    conn.redacted_dsn().c_str());
+      else
+        std::printf("schema at version %d (%s); finstream migrate will apply:\n", r.version,
+                    conn.redacted_dsn().c_str());
+      for (const auto& line : r.plan)
+        std::printf("  %s\n", line.c_str());
+      std::printf("nothing changed (--plan)\n");
+      return exit_ok;
+    }
+    if (r.adopted)
+      std::printf("adopted the original system's tables: rows kept, coverage derived from them, "
+                  "every adopted symbol's indicators recomputed by the processors from its stored "
+                  "bars at the first tasks\n");
     if (r.applied.empty())
       std::printf("schema up to date at version %d (%s)\n", r.version, conn.redacted_dsn().c_str());
     else

@@ -1,26 +1,9 @@
 // TRIX: TA_TRIX (three INT_EMA passes, then TA_ROC(1)) in streaming form.
 #include "indicators/trix.hpp"
 
-#include "indicators/ema.hpp"
 #include "indicators/rolling.hpp"
 
 namespace finstream::indicators {
-
-bool ema_stage::push(double x, int period, double k, double& out) {
-  if (count >= period) {
-    value = ema_step(value, x, k);
-  } else {
-    value += x;
-    if (count + 1 < period) {
-      ++count;
-      return false;
-    }
-    value /= period;
-  }
-  ++count;
-  out = value;
-  return true;
-}
 
 trix::trix(int period)
     : period_(period)

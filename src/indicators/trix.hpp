@@ -3,18 +3,10 @@
 
 #include <cstdint>
 
+#include "indicators/ema_stage.hpp"
 #include "indicators/indicator.hpp"
 
 namespace finstream::indicators {
-
-/// One EMA in TA-Lib's form (seeded with the mean of its first `period` inputs).
-struct ema_stage {
-  std::int64_t count = 0;
-  double value = 0; // running sum during warm-up, then the EMA
-  FINSTREAM_STATE_FIELDS(count, value)
-
-  bool push(double x, int period, double k, double& out);
-};
 
 struct trix_state {
   ema_stage e1, e2, e3;

@@ -6,6 +6,7 @@
 
 #include "core/indicator_row.hpp"
 #include "core/log.hpp"
+#include "pg/adopt.hpp"
 
 namespace finstream::pg {
 
@@ -126,30 +127,84 @@ std::vector<migration> build() {
                      "  updated_at timestamptz NOT NULL\n"
                      ")",
                  }});
+  all.push_back({8,
+                 "recompute adopted symbols",
+                 {
+                     // No DDL: on a database whose version 1 adopted the original system's tables,
+                     // request_adopted_recompute() records the backfill requests that make the
+                     // processors recompute every adopted symbol (pg/adopt.hpp); elsewhere nothing.
+                 }});
   return all;
 }
 
-migrate_result migrate_locked(connection& c) {
-  c.exec("CREATE TABLE IF NOT EXISTS schema_migrations (\n"
-         "  version integer PRIMARY KEY,\n"
-         "  name text NOT NULL,\n"
-         "  applied_at timestamptz NOT NULL DEFAULT now()\n"
-         ")");
+constexpr const char* schema_migrations_ddl = "CREATE TABLE IF NOT EXISTS schema_migrations (\n"
+                                              "  version integer PRIMARY KEY,\n"
+                                              "  name text NOT NULL,\n"
+                                              "  applied_at timestamptz NOT NULL DEFAULT now()\n"
+                                              ")";
+
+// The versions recorded in schema_migrations (none when the table does not exist).
+std::set<int> recorded_versions(connection& c) {
   std::set<int> done;
+  if (c.exec("SELECT to_regclass('schema_migrations') IS NOT NULL").text(0, 0) != "t") return done;
   auto r = c.exec("SELECT version FROM schema_migrations");
   for (int i = 0; i < r.rows(); ++i)
     done.insert(static_cast<int>(r.int64(i, 0)));
+  return done;
+}
+
+// `finstream migrate --plan`: what migrate_locked() would do, from reads only.
+migrate_result plan_locked(connection& c, bool adopting) {
+  migrate_result out;
+  const auto done = recorded_versions(c);
+  out.version = done.empty() ? 0 : *done.rbegin();
+  for (const auto& m : migrations()) {
+    if (done.count(m.version)) continue;
+    if (m.version == 1 && adopting) {
+      out.plan.push_back("version 1 (" + m.name +
+                         "): adopt the original system's tables found in the database");
+      for (const auto& line : plan_adoption(c))
+        out.plan.push_back("  " + line);
+      continue;
+    }
+    out.plan.push_back("version " + std::to_string(m.version) + ": " + m.name);
+    if (m.version == 8 && adopting) out.plan.push_back("  " + adopted_recompute_plan());
+  }
+  return out;
+}
+
+migrate_result migrate_locked(connection& c, const migrate_options& opts) {
+  const bool adopting = holds_original_tables(c);
+  if (opts.plan_only) return plan_locked(c, adopting);
+  if (adopting && !opts.adopt_original)
+    throw pg_error(error_kind::other,
+                   "the database holds the original system's tables (technical_indicators "
+                   "without finstream's schema version 1): adopt them first, `finstream migrate "
+                   "--plan` shows what changes and `finstream migrate` does it");
+  // Adopting: schema_migrations is created with version 1, so that a refused adoption leaves the
+  // original's database as it was.
+  if (!adopting) c.exec(schema_migrations_ddl);
+  auto done = recorded_versions(c);
   migrate_result out;
   for (const auto& m : migrations()) {
     if (done.count(m.version)) continue;
     transaction tx(c);
-    for (const auto& s : m.statements)
-      c.exec(s);
-    c.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version, m.name);
+    const bool adopt = m.version == 1 && adopting;
+    if (adopt) {
+      c.exec(schema_migrations_ddl);
+      adopt_original_tables(c, m.statements);
+      out.adopted = true;
+    } else {
+      for (const auto& s : m.statements)
+        c.exec(s);
+    }
+    if (m.version == 8) request_adopted_recompute(c);
+    const std::string name = adopt ? std::string{adopted_v1_name} : m.name;
+    c.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", m.version, name);
     tx.commit();
     out.applied.push_back(m.version);
     done.insert(m.version);
-    log::info("pg", "migration_applied", {{"version", m.version}, {"name", m.name}});
+    log::info("pg", "migration_applied", {{"version", m.version}, {"name", name}});
   }
   out.version = done.empty() ? 0 : *done.rbegin();
   const int known = migrations().back().version;
@@ -165,11 +220,11 @@ const std::vector<migration>& migrations() {
   return all;
 }
 
-migrate_result migrate(connection& c) {
-  return c.with_retry([](connection& conn) {
+migrate_result migrate(connection& c, const migrate_options& opts) {
+  return c.with_retry([&opts](connection& conn) {
     conn.query("SELECT pg_advisory_lock($1::bigint)", migrate_lock_key);
     try {
-      auto out = migrate_locked(conn);
+      auto out = migrate_locked(conn, opts);
       conn.query("SELECT pg_advisory_unlock($1::bigint)", migrate_lock_key);
       return out;
     } catch (...) {

@@ -14,6 +14,9 @@
 //                          (v3: symbol_state.started_at, when an agent started the task)
 //   rate_limits            (v4) token buckets shared by every process of a deployment
 //   schema_migrations      applied versions
+//                          (v8: on a database adopted from the original system's tables, backfill
+//                          requests that make the processors recompute the adopted symbols; see
+//                          pg/adopt.hpp)
 // Objects are created unqualified, i.e. in the first schema of the session's search_path.
 #pragma once
 
@@ -36,12 +39,23 @@ const std::vector<migration>& migrations();
 struct migrate_result {
   std::vector<int> applied; // versions applied by this call (empty: the schema was up to date)
   int version = 0;          // schema version after the call
+  bool adopted = false;     // this call adopted the original system's tables (pg/adopt.hpp)
+  std::vector<std::string> plan; // plan_only: what a real run would do, one line per step
+};
+
+struct migrate_options {
+  /// Convert the original system's tables when the database holds them (`finstream migrate`).
+  /// Without it such a database is refused with a message saying how to adopt it, so that no
+  /// other command changes the original's tables unasked.
+  bool adopt_original = false;
+  /// Change nothing: fill migrate_result::plan (and version) from reads only.
+  bool plan_only = false;
 };
 
 /// Brings the schema up to date. Holds a session advisory lock while it works, so replicas that
 /// migrate at once apply each version exactly once (the others wait, then find nothing to do).
 /// Each version is applied in its own transaction together with its schema_migrations row.
 /// Idempotent: a second call applies nothing. Retried whole after a lost connection.
-migrate_result migrate(connection& c);
+migrate_result migrate(connection& c, const migrate_options& opts = {});
 
 } // namespace finstream::pg

@@ -181,3 +181,22 @@ TEST_CASE("finstream migrate: unreachable server → exit 1 without the password
   auto bad_flag = process({"--no-such-flag"}, {}, dsn_env).wait();
   CHECK(bad_flag.code == 2);
 }
+
+TEST_CASE("finstream migrate --plan lists the versions it would apply and changes nothing",
+          "[cli][migrate]") {
+  fresh_db db;
+  auto plan = process({"--pg", db.dsn, "--plan"}, {}, dsn_env).wait();
+  INFO(plan.err);
+  CHECK(plan.code == 0);
+  for (const auto& m : pg::migrations())
+    CHECK(plan.out.find("version " + std::to_string(m.version) + ": " + m.name) !=
+          std::string::npos);
+  CHECK(plan.out.find("nothing changed (--plan)") != std::string::npos);
+  pg::connection c{db.dsn};
+  CHECK(c.exec("SELECT count(*) FROM pg_class WHERE relnamespace = 'public'::regnamespace")
+            .int64(0, 0) == 0);
+  CHECK(process({"--pg", db.dsn}, {}, dsn_env).wait().code == 0);
+  auto after = process({"--pg", db.dsn, "--plan"}, {}, dsn_env).wait();
+  CHECK(after.code == 0);
+  CHECK(after.out.find("nothing to do") != std::string::npos);
+}

@@ -6,11 +6,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <iterator>
+#include <map>
 #include <random>
 #include <sstream>
 
 #include "golden_data.hpp"
 #include "indicators/indicator_set.hpp"
+#include "indicators/registry.hpp"
 
 namespace finstream::test {
 namespace {
@@ -186,7 +190,20 @@ TEST_CASE("golden agreement is bit equality: a zero for a tiny value or one ulp 
   CHECK(golden_equal(tiny, 1.2345e-9));
 }
 
+// The names GOLDEN_CASES was given (checked against the registry below).
+std::vector<std::string>& golden_case_names() {
+  static std::vector<std::string> names;
+  return names;
+}
+
+struct golden_case_registration {
+  explicit golden_case_registration(const char* name) { golden_case_names().push_back(name); }
+};
+
+// One indicator's three checks, as ctest entries of their own. Every registered indicator needs
+// one line below; the test after the list fails when one is missing.
 #define GOLDEN_CASES(name)                                                                         \
+  const golden_case_registration golden_registered_##name{#name};                                  \
   TEST_CASE(#name " equals TA-Lib on every golden bar and output", "[indicators][golden]") {       \
     check_golden(#name);                                                                           \
   }                                                                                                \
@@ -216,6 +233,53 @@ GOLDEN_CASES(wma)
 GOLDEN_CASES(aroon)
 GOLDEN_CASES(trix)
 GOLDEN_CASES(natr)
+
+TEST_CASE("GOLDEN_CASES names every registered indicator once, and nothing else",
+          "[indicators][golden]") {
+  std::vector<std::string> registered, listed = golden_case_names();
+  for (const auto& info : indicators::registry())
+    registered.emplace_back(info.name);
+  std::sort(registered.begin(), registered.end());
+  std::sort(listed.begin(), listed.end());
+  CHECK(listed == registered);
+}
+
+TEST_CASE("the golden generator (talib_golden.c) knows every registered indicator, with its "
+          "parameter count and outputs",
+          "[indicators][golden]") {
+  // The generator is C built against TA-Lib by generate.sh only; its run() holds one branch per
+  // indicator: `!strcmp(name, "<name>")`, NEED(<parameter count>), add_column("<output>", ...).
+  std::ifstream in{std::string{FINSTREAM_SOURCE_DIR} + "/test/golden/talib_golden.c"};
+  REQUIRE(in);
+  const std::string src{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  struct branch {
+    int params = -1;
+    std::vector<std::string> outputs;
+  };
+  std::map<std::string, branch> branches;
+  const std::string open = "!strcmp(name, \"";
+  for (auto pos = src.find(open); pos != std::string::npos; pos = src.find(open, pos)) {
+    pos += open.size();
+    const auto name = src.substr(pos, src.find('"', pos) - pos);
+    const auto body = src.substr(pos, src.find("} else", pos) - pos);
+    auto& b = branches[name];
+    if (auto need = body.find("NEED("); need != std::string::npos)
+      b.params = std::stoi(body.substr(need + 5));
+    const std::string add = "add_column(\"";
+    for (auto a = body.find(add); a != std::string::npos; a = body.find(add, a)) {
+      a += add.size();
+      b.outputs.push_back(body.substr(a, body.find('"', a) - a));
+    }
+  }
+  for (const auto& info : indicators::registry()) {
+    INFO(info.name);
+    auto it = branches.find(info.name);
+    REQUIRE(it != branches.end());
+    CHECK(it->second.params == static_cast<int>(info.params.size()));
+    CHECK(it->second.outputs == std::vector<std::string>(info.outputs.begin(), info.outputs.end()));
+  }
+  CHECK(branches.size() == indicators::registry().size());
+}
 
 TEST_CASE("every registered indicator has golden values with default and other parameters",
           "[indicators][golden]") {
