@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -12,7 +13,9 @@
 #include "cli/common.hpp"
 #include "cli/settings.hpp"
 #include "pg/dsn.hpp"
+#include "pg/indicator_sets.hpp"
 #include "pg/migrations.hpp"
+#include "cli/indicators_set.hpp"
 
 namespace finstream::cli {
 
@@ -32,7 +35,7 @@ std::string versions(const std::vector<int>& v) {
 int run_migrate(int argc, char** argv) {
   CLI::App app{"Create or upgrade finstream's PostgreSQL schema (idempotent, safe to run "
                "concurrently)"};
-  option_binder binder{app, {"pg.dsn", "pg.dsn_file"}};
+  option_binder binder{app, {"pg.dsn", "pg.dsn_file", "indicators"}};
   int wait_s = 30;
   app.add_option("--wait", wait_s, "seconds to keep retrying while the server is unreachable")
       ->check(CLI::Range(0, 3600));
@@ -42,8 +45,12 @@ int run_migrate(int argc, char** argv) {
     return app.exit(e) == 0 ? exit_ok : exit_usage;
   }
   std::string dsn;
+  std::optional<indicators::indicator_set> configured;
   try {
-    dsn = resolve_dsn(binder.resolve());
+    const auto s = binder.resolve();
+    dsn = resolve_dsn(s);
+    if (!s.str("indicators").empty())
+      configured = indicators::indicator_set::parse(s.str("indicators"));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "finstream migrate: %s\n", e.what());
     return exit_usage;
@@ -58,7 +65,15 @@ int run_migrate(int argc, char** argv) {
     else
       std::printf("schema at version %d: applied %s (%s)\n", r.version, versions(r.applied).c_str(),
                   conn.redacted_dsn().c_str());
+    // The configured set, else (a new database) the default one, becomes the stored set.
+    if (configured || !pg::read_indicator_set(conn))
+      std::printf("%s\n",
+                  apply_indicator_set(conn, configured ? *configured : stored_indicator_set(conn))
+                      .c_str());
     return exit_ok;
+  } catch (const indicators::spec_error& e) {
+    std::fprintf(stderr, "finstream migrate: %s\n", e.what());
+    return exit_usage;
   } catch (const pg::pg_error& e) {
     std::fprintf(stderr, "finstream migrate: %s\n", e.what());
     return e.kind() == pg::error_kind::other && e.sqlstate().empty() ? exit_usage : exit_failure;

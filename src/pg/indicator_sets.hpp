@@ -1,0 +1,48 @@
+// The active indicator set in PostgreSQL (table indicator_set, migration 7) and the fill work a
+// change leaves (indicator_fill_pending): read by processors, changed by `finstream migrate` and
+// `finstream indicators-set`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "pg/connection.hpp"
+
+namespace finstream::pg {
+
+struct stored_indicator_set {
+  std::string spec;         // canonical spec (indicators::indicator_set::spec())
+  std::int64_t version = 0; // bumped by every change
+};
+
+/// The active set; nullopt when none is stored (the default set applies) or when the schema
+/// predates migration 7. One statement, autocommit, retried after a lost connection.
+std::optional<stored_indicator_set> read_indicator_set(connection& c);
+
+struct indicator_set_change {
+  stored_indicator_set now;
+  bool changed = false;        // the stored spec was another one (version bumped)
+  std::vector<std::string> added_columns; // columns technical_indicators did not have
+  std::int64_t fill_pending = 0; // symbols recorded for a fill by this change
+};
+
+/// Makes `spec` the active set, in one transaction serialized with other changes: adds each of
+/// `columns` that technical_indicators lacks (double precision, NULL in existing rows: a catalogue
+/// change, no table rewrite); when the stored spec differs, stores `spec` with the next version
+/// and, when `adds_indicators`, records every symbol with a processor state in
+/// indicator_fill_pending with that version. `columns` must be the set's stored columns
+/// (indicators::table_columns: registry-derived names); each is checked to be a plain lower-case
+/// identifier anyway (std::invalid_argument otherwise) before any SQL.
+indicator_set_change write_indicator_set(connection& c, const std::string& spec,
+                                         const std::vector<std::string>& columns,
+                                         bool adds_indicators);
+
+/// Symbols of indicator_fill_pending recorded by set versions up to `version`, ascending.
+std::vector<std::string> fill_pending_symbols(connection& c, std::int64_t version);
+
+/// Entries in indicator_fill_pending (0 when the table does not exist).
+std::int64_t fill_pending_count(connection& c);
+
+} // namespace finstream::pg
