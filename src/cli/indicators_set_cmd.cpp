@@ -78,9 +78,10 @@ int run_indicators_set(int argc, char** argv) {
   std::vector<std::string> items;
   try {
     dsn = resolve_dsn(binder.resolve());
-    for (const auto& s : specs)
-      for (const auto& item : indicators::indicator_set::parse(s).item_specs())
-        items.push_back(item);
+    for (const auto& s : specs) {
+      const auto parsed = indicators::indicator_set::parse(s);
+      items.insert(items.end(), parsed.item_specs().begin(), parsed.item_specs().end());
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "finstream indicators-set: %s\n", e.what());
     return exit_usage;

@@ -62,8 +62,9 @@ struct batch {
   std::vector<std::string> columns = default_indicator_columns();
   /// Indicator columns of stored rows set by a fill, written before `rows` (see column_fill).
   std::vector<column_fill> fills;
-  /// The version of the active indicator set `states` were computed with (0: unknown). The sink
-  /// clears these symbols' entries of indicator_fill_pending up to this version.
+  /// The version of the active indicator set `states` were computed with (0: the default set,
+  /// none stored). The sink settles these symbols' entries of indicator_fill_pending up to this
+  /// version, and lists them for a fill when the active set is newer.
   std::int64_t set_version = 0;
   std::vector<symbol_state_update> states;
   std::vector<task_completion> completions;

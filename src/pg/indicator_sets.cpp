@@ -9,9 +9,6 @@ namespace finstream::pg {
 
 namespace {
 
-// Serializes changes of the set (pg_advisory_xact_lock key: "finsiset" in ASCII).
-constexpr const char* set_lock_key = "7379550906392733044";
-
 bool table_exists(connection& c, const char* name) {
   auto r = c.query("SELECT to_regclass($1) IS NOT NULL", std::string{name});
   return r.str(0, 0) == "t";
@@ -35,7 +32,7 @@ indicator_set_change write_indicator_set(connection& c, const std::string& spec,
   return c.with_retry([&](connection& conn) {
     indicator_set_change out;
     transaction tx(conn);
-    conn.query("SELECT pg_advisory_xact_lock($1::bigint)", std::string{set_lock_key});
+    conn.query("SELECT pg_advisory_xact_lock($1::bigint)", std::string{indicator_set_lock_key});
     auto have = conn.exec("SELECT a.attname FROM pg_attribute a "
                           "WHERE a.attrelid = 'technical_indicators'::regclass AND a.attnum > 0 "
                           "AND NOT a.attisdropped");

@@ -12,6 +12,11 @@
 
 namespace finstream::pg {
 
+/// pg_advisory_xact_lock key serializing set changes (exclusive) with the sink's commits of
+/// processor states (shared): a state committed by a processor still on an older set is either
+/// seen by the change's fill list or sees the change's version (and lists itself).
+inline constexpr const char* indicator_set_lock_key = "7379550906392733044"; // "finsiset"
+
 struct stored_indicator_set {
   std::string spec;         // canonical spec (indicators::indicator_set::spec())
   std::int64_t version = 0; // bumped by every change

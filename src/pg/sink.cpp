@@ -10,6 +10,7 @@
 #include "core/symbol.hpp"
 #include "metrics/metrics.hpp"
 #include "pg/dsn.hpp"
+#include "pg/indicator_sets.hpp"
 
 namespace finstream::pg {
 
@@ -74,10 +75,20 @@ std::string fill_update_sql(const std::vector<std::string>& columns) {
          " f WHERE t.symbol = f.symbol AND t.date = f.date";
 }
 
-// Entries of indicator_fill_pending (indicator set changes not yet applied to a symbol's stored
-// rows) that the states of this batch settle: they were computed with the set of version $2.
+// indicator_fill_pending (symbols whose stored rows lack indicators of the active set) after this
+// batch's states, computed with the set of version $2 (0: the default set, none stored): entries
+// up to that version are settled; a state computed with an older set than the active one lists its
+// symbol for a fill (a processor that had not switched yet). Under the set's shared lock (see
+// indicator_set_lock_key).
+constexpr const char* fill_lock_sql = "SELECT pg_advisory_xact_lock_shared($1::bigint)";
 constexpr const char* fill_done_sql =
     "DELETE FROM indicator_fill_pending WHERE symbol = ANY($1::text[]) AND version <= $2";
+constexpr const char* fill_stale_sql =
+    "INSERT INTO indicator_fill_pending (symbol, version)\n"
+    "SELECT u.symbol, s.version FROM unnest($1::text[]) AS u(symbol), indicator_set s\n"
+    "WHERE s.version > $2\n"
+    "ON CONFLICT (symbol) DO UPDATE SET\n"
+    "  version = GREATEST(indicator_fill_pending.version, EXCLUDED.version)";
 
 constexpr const char* offset_cas_sql =
     "UPDATE processor_offsets SET next_offset = $6, updated_at = now()\n"
@@ -330,7 +341,10 @@ write_result sink::attempt(const batch& b, const std::string& rows_copy,
     }
     conn_.query(states_sql, array_literal(sym), array_literal(date), array_literal(algo),
                 array_literal(state));
-    if (b.set_version > 0) conn_.query(fill_done_sql, array_literal(sym), b.set_version);
+    conn_.query(fill_lock_sql, std::string{indicator_set_lock_key});
+    const auto symbols = array_literal(sym);
+    if (b.set_version > 0) conn_.query(fill_done_sql, symbols, b.set_version);
+    conn_.query(fill_stale_sql, symbols, b.set_version);
   }
 
   // (5) Completions, in order: one statement per "round" in which each symbol appears once (ON

@@ -124,8 +124,9 @@ void require_table_equals_indicators(const std::string& dsn,
 
 inline void require_table_equals_indicators(const test_database& db,
                                             const std::map<std::string, std::string>& csv_by_symbol,
-                                            const std::string& workdir) {
-  require_table_equals_indicators(db.dsn(), csv_by_symbol, workdir);
+                                            const std::string& workdir,
+                                            const std::string& spec = {}) {
+  require_table_equals_indicators(db.dsn(), csv_by_symbol, workdir, spec);
 }
 
 /// A cell of finstream's CSV output as a double: NaN for an empty cell; fails the test on text

@@ -18,13 +18,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::size_t count(const std::string& text, const std::string& what) {
-  std::size_t n = 0;
-  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1))
-    ++n;
-  return n;
-}
-
 void write_universe(const std::string& path, const std::vector<std::string>& symbols) {
   std::ofstream out{path + ".tmp"};
   for (const auto& s : symbols)
@@ -66,7 +59,7 @@ TEST_CASE("run: a non-default indicator set configured for migrate gives exactly
 }
 
 TEST_CASE("run: sma(200) added to a running deployment is filled over the stored history while "
-          "new symbols are ingested; the other columns stay bit for bit",
+          "new symbols are ingested, the other columns stay bit for bit",
           "[e2e]") {
   test_database db{"e2e_setadd"};
   kafka_names k{"setadd"};

@@ -421,7 +421,7 @@ TEST_CASE("an indicator added to the set is filled alone over the stored bars: t
   }
 }
 
-TEST_CASE("a removed indicator stops being computed; the others continue from their state") {
+TEST_CASE("a removed indicator stops being computed, the others continue from their state") {
   auto bars = walk(10000, 300, 5);
   const auto two = indicators::indicator_set::parse("rsi(14),sma(50)");
   const auto one = indicators::indicator_set::parse("rsi(14)");
