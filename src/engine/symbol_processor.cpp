@@ -3,6 +3,7 @@
 #include "engine/symbol_processor.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 
@@ -273,6 +274,7 @@ void symbol_processor::recompute(const std::string& symbol, context& ctx, const 
 }
 
 bool symbol_processor::fill_missing(const std::string& symbol, context& ctx, pending_output& out) {
+  const auto started = std::chrono::steady_clock::now();
   const auto history = store_.load_bars(symbol);
   if (history.empty() || history.back().date != ctx.cp.last_date ||
       history.front().date != ctx.cp.first_date)
@@ -316,8 +318,14 @@ bool symbol_processor::fill_missing(const std::string& symbol, context& ctx, pen
   ctx.set.adopt(part, missing);
   ++stats_.fills;
   stats_.filled_rows += fill.rows.size();
+  // ms: reading the stored bars and computing (the UPDATE is part of the next commit).
   log::info("processor", "fill",
-            {{"symbol", symbol}, {"rows", fill.rows.size()}, {"columns", fill.columns.size()}});
+            {{"symbol", symbol},
+             {"rows", fill.rows.size()},
+             {"columns", fill.columns.size()},
+             {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count()}});
   if (!out.fills.empty() && out.fills.back().columns == fill.columns)
     out.fills.back().rows.insert(out.fills.back().rows.end(),
                                  std::make_move_iterator(fill.rows.begin()),

@@ -4,6 +4,7 @@
 // other columns bit for bit as they were.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -88,6 +89,7 @@ TEST_CASE("run: sma(200) added to a running deployment is filled over the stored
     all.insert(all.end(), later.begin(), later.end());
     return all;
   }());
+  const auto t0 = std::chrono::steady_clock::now();
   auto [acode, alog] =
       run_to_end({"indicators-set", "add", "sma(200)", "--pg", db.dsn()}, dir + "/add.log");
   INFO(alog);
@@ -101,6 +103,11 @@ TEST_CASE("run: sma(200) added to a running deployment is filled over the stored
                          "symbol LIKE 'F%' AND date > DATE '2013-01-01'") == 0;
       },
       240s));
+  WARN("sma(200) filled over " << before.size() << " stored rows (and 4 symbols ingested) in "
+                               << std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      std::chrono::steady_clock::now() - t0)
+                                      .count()
+                               << " ms");
   // Only the added indicator was computed: no symbol's indicators were recomputed as a whole.
   CHECK(count(p.log(), "event=fill") >= 6);
   CHECK(count(p.log(), "event=recompute") == 0);
