@@ -250,15 +250,15 @@ void sink::ensure_staging(const batch& b) {
         return false;
     return true;
   };
-  bool fresh = staging_generation_ == conn_.generation();
-  if (fresh && known(b.columns) &&
+  const bool same_session = staging_generation_ == conn_.generation();
+  if (same_session && known(b.columns) &&
       std::all_of(b.fills.begin(), b.fills.end(),
                   [&](const column_fill& f) { return known(f.columns); }))
     return;
   // LIKE copies the table's columns as they are now: after columns were added (a change of the
   // active indicator set), the tables are made again.
   for (const char* t : {staging_table, fill_staging_table}) {
-    if (fresh) conn_.exec(std::string{"DROP TABLE IF EXISTS "} + t);
+    if (same_session) conn_.exec(std::string{"DROP TABLE IF EXISTS "} + t);
     conn_.exec(std::string{"CREATE TEMPORARY TABLE IF NOT EXISTS "} + t +
                " (seq integer NOT NULL, LIKE technical_indicators) ON COMMIT DELETE ROWS");
   }
