@@ -73,8 +73,10 @@ indicator_set_change write_indicator_set(connection& c, const std::string& spec,
 
 std::vector<std::string> fill_pending_symbols(connection& c, std::int64_t version) {
   auto r = c.with_retry([&](connection& conn) {
-    return conn.query(
-        "SELECT symbol FROM indicator_fill_pending WHERE version <= $1 ORDER BY symbol", version);
+    return conn.query("SELECT p.symbol FROM indicator_fill_pending p\n"
+                      "JOIN processor_symbol_state s ON s.symbol = p.symbol\n"
+                      "WHERE p.version <= $1 ORDER BY p.symbol",
+                      version);
   });
   std::vector<std::string> out;
   out.reserve(static_cast<std::size_t>(r.rows()));
@@ -86,7 +88,10 @@ std::vector<std::string> fill_pending_symbols(connection& c, std::int64_t versio
 std::int64_t fill_pending_count(connection& c) {
   return c.with_retry([](connection& conn) -> std::int64_t {
     if (!table_exists(conn, "indicator_fill_pending")) return 0;
-    return conn.exec("SELECT count(*) FROM indicator_fill_pending").int64(0, 0);
+    return conn
+        .exec("SELECT count(*) FROM indicator_fill_pending p\n"
+              "JOIN processor_symbol_state s ON s.symbol = p.symbol")
+        .int64(0, 0);
   });
 }
 

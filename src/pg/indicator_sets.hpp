@@ -44,10 +44,12 @@ indicator_set_change write_indicator_set(connection& c, const std::string& spec,
                                          const std::vector<std::string>& columns,
                                          bool adds_indicators);
 
-/// Symbols of indicator_fill_pending recorded by set versions up to `version`, ascending.
+/// Symbols of indicator_fill_pending recorded by set versions up to `version`, ascending. Only
+/// symbols with a processor state (a purged symbol's entry has nothing to fill).
 std::vector<std::string> fill_pending_symbols(connection& c, std::int64_t version);
 
-/// Entries in indicator_fill_pending (0 when the table does not exist).
+/// Symbols left to fill: entries in indicator_fill_pending of symbols with a processor state (0
+/// when the table does not exist).
 std::int64_t fill_pending_count(connection& c);
 
 } // namespace finstream::pg

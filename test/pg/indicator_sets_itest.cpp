@@ -47,6 +47,8 @@ TEST_CASE("the indicator set: columns added once, version bumped by a change onl
   auto cols = columns_of_table(c);
   CHECK(cols.size() == before.size() + 1);
   CHECK(cols.back() == "sma_200");
+  // A symbol without a processor state (purged) has nothing to fill: not listed.
+  c.exec("INSERT INTO indicator_fill_pending VALUES ('GONE', 2)");
   CHECK(pg::fill_pending_symbols(c, 2) == std::vector<std::string>{"AAPL", "MSFT"});
   CHECK(pg::fill_pending_symbols(c, 1).empty());
   CHECK(pg::fill_pending_count(c) == 2);
