@@ -30,6 +30,8 @@ const verb verbs[] = {
      "progress, failures, active manager, next run, consumer lag (--json)"},
     {"symbols", finstream::cli::run_symbols, "retry, drop (exclude) or undrop symbols"},
     {"export", finstream::cli::run_export, "stored rows of technical_indicators to CSV (COPY TO)"},
+    {"indicators-set", finstream::cli::run_indicators_set,
+     "the indicator set stored in PostgreSQL: list, add, remove"},
 };
 
 void usage(std::FILE* out) {

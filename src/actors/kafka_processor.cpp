@@ -17,6 +17,7 @@
 #include "kafka/consumer.hpp"
 #include "kafka/dead_letter.hpp"
 #include "kafka/error.hpp"
+#include "kafka/partitioner.hpp"
 #include "metrics/metrics.hpp"
 
 namespace finstream::actors {
@@ -36,6 +37,22 @@ constexpr std::int64_t offset_beginning = -2; // librdkafka's logical offset "be
 constexpr std::size_t max_poll_records = 16;
 // How often a running session compares the data topic's partition count with the recorded one.
 constexpr auto layout_check_interval = std::chrono::seconds{10};
+// How often a running session reads the active indicator set's version (one indexed row).
+constexpr auto set_check_interval = std::chrono::seconds{1};
+// How often an idle session looks for symbols of its partitions left to fill, and how many it
+// fills per commit.
+constexpr auto fill_scan_interval = std::chrono::seconds{5};
+constexpr std::size_t fills_per_commit = 16;
+
+/// A processor computing the active set stored in PostgreSQL, or the configured one (version 0)
+/// when none is stored.
+engine::symbol_processor make_processor(const kafka_processor_config& cfg,
+                                        pg_history_store& store) {
+  auto stored = store.active_set();
+  return engine::symbol_processor(
+      stored ? indicators::indicator_set::parse(stored->first) : cfg.indicators, store,
+      cfg.options.max_cached, cfg.options.revision_window, stored ? stored->second : 0);
+}
 
 /// The data topic's partition count is not the one recorded in PostgreSQL: going on would move
 /// symbols between processors with no hand-over. Not retried: the processor stops.
@@ -54,7 +71,7 @@ public:
       , cfg_(cfg)
       , store_(store)
       , running_(running)
-      , proc_(cfg.indicators, store, cfg.options.max_cached, cfg.options.revision_window)
+      , proc_(make_processor(cfg, store))
       , dlq_(*cfg.producer, {}, cfg.dlq_suffix)
       , tracker_(proc_)
       , admin_(cfg.kafka)
@@ -68,8 +85,12 @@ public:
       drain_mailbox();
       if (!running_) break;
       check_layout({});
+      check_indicator_set();
       auto records = consumer_.poll(max_poll_records, std::chrono::milliseconds{100});
-      if (records.empty()) republish_when_idle();
+      if (records.empty()) {
+        republish_when_idle();
+        fill_when_idle();
+      }
       auto batches = decode_all(records);
       for (std::size_t i = 0; i < records.size(); ++i) {
         handle(records[i], batches[i]);
@@ -194,6 +215,54 @@ private:
         "See docs/operations.md, \"Changing the partitions of the data topic\"");
   }
 
+  /// A batch boundary: when the active set's version changed, everything computed with the old
+  /// set is committed, then the processor switches (cached states are restored again, added
+  /// indicators filled, removed ones dropped).
+  void check_indicator_set() {
+    const auto now = clock_type::now();
+    if (now < next_set_check_) return;
+    next_set_check_ = now + set_check_interval;
+    auto stored = store_.active_set();
+    if (!stored || stored->second == proc_.set_version()) return;
+    auto set = indicators::indicator_set::parse(stored->first);
+    flush();
+    await_all();
+    proc_.set_indicators(std::move(set), stored->second);
+    fill_todo_.clear();
+    next_fill_scan_ = now;
+    log::info("processor", "indicator_set_changed",
+              {{"version", stored->second}, {"spec", stored->first}});
+  }
+
+  /// While idle: fills the symbols of owned partitions listed in indicator_fill_pending (those
+  /// that get no new bars), a few per commit. The commit carries every owned partition's offset
+  /// unchanged (compare-and-set on the owner epoch), so a fill is fenced like any batch.
+  void fill_when_idle() {
+    if (dirty_ || inflight_ > 0 || proc_.set_version() == 0 || layout_ <= 0) return;
+    const auto now = clock_type::now();
+    if (fill_todo_.empty()) {
+      if (now < next_fill_scan_) return;
+      next_fill_scan_ = now + fill_scan_interval;
+      for (auto& s : store_.fill_pending(proc_.set_version()))
+        fill_todo_.push_back(std::move(s));
+    }
+    std::size_t filled = 0;
+    while (!fill_todo_.empty() && filled < fills_per_commit) {
+      const std::string symbol = std::move(fill_todo_.front());
+      fill_todo_.pop_front();
+      const kafka::topic_partition tp{cfg_.topic, kafka::partition_of(symbol, layout_)};
+      auto it = owned_.find(tp);
+      if (it == owned_.end() || it->second.stored < 0) continue; // not ours (or never committed)
+      tracker_.processing(symbol, tp.partition);
+      if (proc_.fill(symbol, pending_)) ++filled;
+    }
+    if (pending_.empty()) return;
+    mark_dirty();
+    fence_ = true;
+    flush();
+    await_all();
+  }
+
   void drain_mailbox() {
     for (bool more = true; more;) {
       more = false;
@@ -279,11 +348,15 @@ private:
     req.group = cfg_.group;
     kafka::offset_map kafka_offsets;
     for (auto& [tp, o] : owned_) {
-      if (o.position < 0 || o.position == o.stored) continue;
-      req.offsets.push_back({tp.topic, tp.partition, o.epoch, o.stored, o.position});
-      kafka_offsets[tp] = o.position;
-      o.stored = o.position; // optimistic: the next commit chains on this one
+      const bool moved = o.position >= 0 && o.position != o.stored;
+      // A fill moves no offset: the unchanged one fences it (see fill_when_idle).
+      if (!moved && !(fence_ && o.stored >= 0)) continue;
+      const auto next = moved ? o.position : o.stored;
+      req.offsets.push_back({tp.topic, tp.partition, o.epoch, o.stored, next});
+      kafka_offsets[tp] = next;
+      o.stored = next; // optimistic: the next commit chains on this one
     }
+    fence_ = false;
     req.output = std::move(pending_);
     pending_.clear();
     dirty_ = false;
@@ -358,6 +431,10 @@ private:
   kafka::admin admin_;                // partition count of the data topic (metadata requests)
   int layout_ = 0;                    // partition count recorded in PostgreSQL (0: not read yet)
   clock_type::time_point next_layout_check_{};
+  clock_type::time_point next_set_check_{};
+  clock_type::time_point next_fill_scan_{};
+  std::deque<std::string> fill_todo_; // symbols listed for a fill, not yet looked at
+  bool fence_ = false;                // the next flush carries unchanged offsets too
   std::deque<kafka::offset_map> inflight_offsets_;
   clock_type::time_point republished_{};
   std::size_t inflight_ = 0;

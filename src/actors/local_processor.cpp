@@ -12,9 +12,12 @@ local_processor(processor_actor::stateful_pointer<local_processor_state> self,
                 local_processor_config cfg) {
   auto& st = self->state;
   st.store = cfg.store;
-  st.proc =
-      std::make_unique<engine::symbol_processor>(cfg.indicators, *st.store, cfg.options.max_cached,
-                                                 cfg.options.revision_window);
+  // The active set stored in PostgreSQL (read once: local mode does not follow changes while it
+  // runs), else the configured one.
+  auto stored = st.store->active_set();
+  st.proc = std::make_unique<engine::symbol_processor>(
+      stored ? indicators::indicator_set::parse(stored->first) : cfg.indicators, *st.store,
+      cfg.options.max_cached, cfg.options.revision_window, stored ? stored->second : 0);
   auto opts = cfg.options;
   auto sink = cfg.sink;
   auto done_flushing = [=] {

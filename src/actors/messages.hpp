@@ -49,6 +49,11 @@ typename Inspector::result_type inspect(Inspector& f, indicator_row& x) {
   return f(caf::meta::type_name("indicator_row"), x.symbol, x.b, x.values);
 }
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, column_fill& x) {
+  return f(caf::meta::type_name("column_fill"), x.columns, x.rows);
+}
+
 namespace engine {
 
 template <class Inspector>
@@ -59,7 +64,8 @@ typename Inspector::result_type inspect(Inspector& f, task_outcome& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pending_output& x) {
-  return f(caf::meta::type_name("pending_output"), x.rows, x.checkpoints, x.outcomes);
+  return f(caf::meta::type_name("pending_output"), x.rows, x.checkpoints, x.outcomes, x.columns,
+           x.fills, x.set_version);
 }
 
 template <class Inspector>

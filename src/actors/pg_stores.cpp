@@ -46,6 +46,16 @@ int pg_history_store::partition_layout(const std::string& group, const std::stri
   return pg::record_partition_layout(conn_, group, topic, partitions);
 }
 
+std::optional<std::pair<std::string, std::int64_t>> pg_history_store::active_set() {
+  auto s = pg::read_indicator_set(conn_);
+  if (!s) return std::nullopt;
+  return std::make_pair(s->spec, s->version);
+}
+
+std::vector<std::string> pg_history_store::fill_pending(std::int64_t version) {
+  return pg::fill_pending_symbols(conn_, version);
+}
+
 pg_plan_store::pg_plan_store(const std::string& dsn)
     : conn_(dsn)
     , lock_(dsn, pg::manager_lock_name) {}
@@ -128,6 +138,9 @@ pg_shared_rate::factory(std::string dsn, std::string name, double rate, double b
 pg::batch to_pg_batch(const engine::commit_request& req) {
   pg::batch b;
   b.rows = req.output.rows;
+  b.columns = req.output.columns;
+  b.fills = req.output.fills;
+  b.set_version = req.output.set_version;
   b.states.reserve(req.output.checkpoints.size());
   for (const auto& [symbol, bytes] : req.output.checkpoints) {
     pg::symbol_state_update s;

@@ -10,6 +10,7 @@
 #include "engine/plan_store.hpp"
 #include "engine/symbol_processor.hpp"
 #include "pg/connection.hpp"
+#include "pg/indicator_sets.hpp"
 #include "pg/leader_lock.hpp"
 #include "pg/manager_store.hpp"
 #include "pg/processor_store.hpp"
@@ -30,6 +31,10 @@ public:
                                          const std::vector<std::int32_t>& partitions);
   /// pg::record_partition_layout on this store's connection.
   int partition_layout(const std::string& group, const std::string& topic, int partitions);
+  /// pg::read_indicator_set on this store's connection.
+  std::optional<std::pair<std::string, std::int64_t>> active_set() override;
+  /// pg::fill_pending_symbols on this store's connection.
+  std::vector<std::string> fill_pending(std::int64_t version);
 
 private:
   pg::connection conn_;

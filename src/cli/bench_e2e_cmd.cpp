@@ -44,6 +44,7 @@ std::vector<indicator_row> read_rows(pg::connection& c) {
     row.b.close = num(i, 5);
     row.b.adj_close = num(i, 6);
     row.b.volume = std::stoll(r.str(i, 7));
+    row.values.resize(indicator_column_count);
     for (std::size_t k = 0; k < indicator_column_count; ++k)
       row.values[k] = num(i, static_cast<int>(8 + k));
   }
@@ -161,7 +162,7 @@ int run_bench_e2e(int argc, char** argv) {
     // Baseline: the same rows, one plain COPY (text, like psql \copy) into a table with the same
     // primary key, in one transaction.
     auto rows = read_rows(c);
-    auto enc = pg::encode_rows(rows, pg::copy_format::text, false);
+    auto enc = pg::encode_rows(rows, default_indicator_columns(), pg::copy_format::text, false);
     c.exec("CREATE TABLE plain_copy (LIKE technical_indicators INCLUDING ALL)");
     c.exec("CHECKPOINT");
     const auto t1 = clock_type::now();

@@ -78,6 +78,7 @@ std::vector<indicator_row> synthetic_rows(std::size_t n, std::size_t symbols) {
       r.b.close = close;
       r.b.adj_close = close * 0.97;
       r.b.volume = static_cast<std::int64_t>(1000 + uniform() * 5e7);
+      r.values.resize(indicator_column_count);
       for (std::size_t c = 0; c < indicator_column_count; ++c)
         r.values[c] = k < 14 + c ? std::nan("") : close * (0.5 + uniform());
     }
@@ -224,7 +225,7 @@ int run_bench_sink(int argc, char** argv) {
 
     // Plain COPY baselines: the rows encoded beforehand (not timed), one COPY, one transaction.
     for (auto f : {pg::copy_format::text, pg::copy_format::binary}) {
-      auto enc = pg::encode_rows(rows, f, /*with_seq=*/false);
+      auto enc = pg::encode_rows(rows, default_indicator_columns(), f, /*with_seq=*/false);
       std::string sql = "COPY plain_copy (" + columns + ") FROM STDIN";
       if (f == pg::copy_format::binary) sql += " (FORMAT binary)";
       measure(

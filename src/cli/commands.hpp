@@ -24,6 +24,7 @@ int run_bench(int argc, char** argv);
 int run_status(int argc, char** argv);
 int run_symbols(int argc, char** argv);
 int run_export(int argc, char** argv);
+int run_indicators_set(int argc, char** argv);
 
 /// `finstream bench <what>`: each benchmark prints its throughput as the last line.
 int run_bench_indicators(int argc, char** argv);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -13,7 +14,9 @@
 #include "cli/common.hpp"
 #include "cli/settings.hpp"
 #include "pg/dsn.hpp"
+#include "pg/indicator_sets.hpp"
 #include "pg/migrations.hpp"
+#include "cli/indicators_set.hpp"
 
 namespace finstream::cli {
 
@@ -36,7 +39,7 @@ int run_migrate(int argc, char** argv) {
                "and symbol_state it adopts them in place: rows kept, (symbol, date) made the key,\n"
                "missing columns added, coverage derived from the stored rows, indicators\n"
                "recomputed by the processors from the stored bars. --plan shows the steps first."};
-  option_binder binder{app, {"pg.dsn", "pg.dsn_file"}};
+  option_binder binder{app, {"pg.dsn", "pg.dsn_file", "indicators"}};
   int wait_s = 30;
   bool plan = false;
   app.add_option("--wait", wait_s, "seconds to keep retrying while the server is unreachable")
@@ -49,8 +52,12 @@ int run_migrate(int argc, char** argv) {
     return app.exit(e) == 0 ? exit_ok : exit_usage;
   }
   std::string dsn;
+  std::optional<indicators::indicator_set> configured;
   try {
-    dsn = resolve_dsn(binder.resolve());
+    const auto s = binder.resolve();
+    dsn = resolve_dsn(s);
+    if (!s.str("indicators").empty())
+      configured = indicators::indicator_set::parse(s.str("indicators"));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "finstream migrate: %s\n", e.what());
     return exit_usage;
@@ -76,6 +83,9 @@ int run_migrate(int argc, char** argv) {
                     conn.redacted_dsn().c_str());
       for (const auto& line : r.plan)
         std::printf("  %s\n", line.c_str());
+      if (configured)
+        std::printf("  store the configured indicator set %s (columns it lacks added)\n",
+                    configured->spec().c_str());
       std::printf("nothing changed (--plan)\n");
       return exit_ok;
     }
@@ -88,7 +98,15 @@ int run_migrate(int argc, char** argv) {
     else
       std::printf("schema at version %d: applied %s (%s)\n", r.version, versions(r.applied).c_str(),
                   conn.redacted_dsn().c_str());
+    // The configured set, else (a new database) the default one, becomes the stored set.
+    if (configured || !pg::read_indicator_set(conn))
+      std::printf("%s\n",
+                  apply_indicator_set(conn, configured ? *configured : stored_indicator_set(conn))
+                      .c_str());
     return exit_ok;
+  } catch (const indicators::spec_error& e) {
+    std::fprintf(stderr, "finstream migrate: %s\n", e.what());
+    return exit_usage;
   } catch (const pg::pg_error& e) {
     std::fprintf(stderr, "finstream migrate: %s\n", e.what());
     return e.kind() == pg::error_kind::other && e.sqlstate().empty() ? exit_usage : exit_failure;

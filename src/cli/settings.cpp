@@ -49,6 +49,10 @@ const std::vector<option_def>& option_table() {
       {"roles_file", "--roles-file", "",
        "file whose content, when present and not empty, replaces roles (per-pod weights, e.g. a "
        "downward-API pod annotation)"},
+      {"indicators", "--indicators", "",
+       "indicator set stored in technical_indicators, applied by `finstream migrate` (e.g. "
+       "[\"rsi(14)\", \"macd(12,26,9)\", \"sma(50)\"]; empty = keep the stored set, the default "
+       "set on a new database); changed later with `finstream indicators-set`"},
       // Kafka
       {"kafka.bootstrap", "--kafka", "localhost:9092", "Kafka bootstrap servers (host:port,...)"},
       {"kafka.task_topic", "--task-topic", "stock_topic",

@@ -3,28 +3,38 @@
 #include "engine/symbol_processor.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <stdexcept>
 
 #include "core/log.hpp"
+#include "indicators/table_columns.hpp"
 
 namespace finstream::engine {
 
 symbol_processor::symbol_processor(indicators::indicator_set prototype, history_store& store,
-                                   std::size_t max_cached, std::size_t revision_window)
+                                   std::size_t max_cached, std::size_t revision_window,
+                                   std::int64_t set_version)
     : prototype_(std::move(prototype))
+    , columns_(indicators::table_columns(prototype_))
+    , set_version_(set_version)
     , store_(store)
     , max_cached_(std::max<std::size_t>(max_cached, 1))
     , revision_window_(revision_window) {
-  if (prototype_.output_count() != indicator_column_count)
-    throw std::invalid_argument("processor indicator set must have the table's " +
-                                std::to_string(indicator_column_count) + " outputs");
-  for (std::size_t i = 0; i < indicator_column_count; ++i)
-    if (prototype_.output_names()[i] != indicator_columns[i])
-      throw std::invalid_argument("processor indicator output " + std::to_string(i) + " is '" +
-                                  prototype_.output_names()[i] + "', table column is '" +
-                                  indicator_columns[i] + "'");
   scratch_.resize(prototype_.output_count());
+}
+
+void symbol_processor::set_indicators(indicators::indicator_set set, std::int64_t set_version) {
+  columns_ = indicators::table_columns(set);
+  prototype_ = std::move(set);
+  set_version_ = set_version;
+  scratch_.resize(prototype_.output_count());
+  evict_all();
+}
+
+void symbol_processor::stamp(pending_output& out) const {
+  if (out.set_version != set_version_) out.set_version = set_version_;
+  if (out.columns != columns_) out.columns = columns_;
 }
 
 symbol_processor::context& symbol_processor::get(const std::string& symbol) {
@@ -59,7 +69,8 @@ symbol_processor::insert(const std::string& symbol,
       if (stored->algo_version != indicators::indicator_set::algorithm_version) {
         ctx.stale = true;
       } else {
-        ctx.set.restore(ctx.cp.indicator_state);
+        auto missing = ctx.set.restore_available(ctx.cp.indicator_state);
+        if (ctx.cp.has_bars) ctx.missing = std::move(missing);
       }
     } catch (const std::exception& e) {
       // State written by another configuration or corrupted: the rows are still there, so the
@@ -77,7 +88,7 @@ symbol_processor::insert(const std::string& symbol,
 bool symbol_processor::needs_history(const bar_batch& batch) {
   if (!batch.error.empty()) return false;
   auto& ctx = get(batch.symbol);
-  if (ctx.stale) return true;
+  if (ctx.stale || !ctx.missing.empty()) return true;
   if (!ctx.cp.has_bars) return false;
   for (const auto& s : batch.splits)
     if (!ctx.cp.split_applied(s.date) && ctx.cp.first_date < s.date) return true;
@@ -97,7 +108,7 @@ void symbol_processor::emit(const std::string& symbol, context& ctx, const bar& 
   auto& row = out.rows.emplace_back();
   row.symbol = symbol;
   row.b = b;
-  std::copy(scratch_.begin(), scratch_.end(), row.values.begin());
+  row.values.assign(scratch_.begin(), scratch_.end());
   if (!ctx.cp.has_bars) {
     ctx.cp.has_bars = true;
     ctx.cp.first_date = b.date;
@@ -106,6 +117,7 @@ void symbol_processor::emit(const std::string& symbol, context& ctx, const bar& 
 }
 
 void symbol_processor::process(const bar_batch& batch, pending_output& out) {
+  stamp(out);
   auto& ctx = get(batch.symbol);
   if (!batch.error.empty()) {
     ++stats_.failed_tasks;
@@ -129,6 +141,8 @@ void symbol_processor::process(const bar_batch& batch, pending_output& out) {
   // every later indicator value depends on them.
   bool extends_back =
       ctx.cp.has_bars && !batch.bars.empty() && batch.bars.front().date < ctx.cp.first_date;
+  if (!ctx.stale && new_splits.empty() && !extends_back && !ctx.missing.empty())
+    ctx.stale = !fill_missing(batch.symbol, ctx, out);
   if (ctx.stale || !new_splits.empty() || extends_back) {
     recompute(batch.symbol, ctx, batch, new_splits, out);
   } else if (auto at = revision_point(ctx, batch.bars)) {
@@ -210,7 +224,8 @@ void symbol_processor::revise(const std::string& symbol, context& ctx, std::size
       sessions.insert(it, b);
     }
   }
-  ctx.set.restore(window[at].state_before);
+  if (!ctx.set.restore_available(window[at].state_before).empty())
+    throw std::logic_error("processor: revision window state lacks an active indicator");
   window.resize(at); // the entries before the restart stay valid
   const auto n = sessions.size();
   for (std::size_t i = 0; i < n; ++i)
@@ -251,10 +266,90 @@ void symbol_processor::recompute(const std::string& symbol, context& ctx, const 
   ctx.cp.has_bars = false;
   ctx.cp.window.clear();
   ctx.stale = false;
+  ctx.missing.clear();
   for (std::size_t i = 0; i < history.size(); ++i)
     emit(symbol, ctx, history[i], out, history.size() - i <= revision_window_);
   log::info("processor", "recompute",
             {{"symbol", symbol}, {"bars", history.size()}, {"splits", splits.size()}});
+}
+
+bool symbol_processor::fill_missing(const std::string& symbol, context& ctx, pending_output& out) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto history = store_.load_bars(symbol);
+  if (history.empty() || history.back().date != ctx.cp.last_date ||
+      history.front().date != ctx.cp.first_date)
+    return false;
+  const auto& missing = ctx.missing;
+  auto part = prototype_.subset(missing);
+  column_fill fill;
+  for (auto i : missing)
+    for (auto& c : indicators::table_columns(prototype_, i))
+      fill.columns.push_back(std::move(c));
+  // The revision window's states before each of its sessions gain the added indicators' states
+  // before the same session.
+  auto& window = ctx.cp.window;
+  std::vector<std::string> part_before(window.size());
+  std::size_t w = 0;
+  const std::size_t k = part.output_count();
+  std::vector<double> values(k);
+  fill.rows.reserve(history.size());
+  for (const auto& b : history) {
+    while (w < window.size() && window[w].b.date < b.date)
+      ++w;
+    if (w < window.size() && window[w].b.date == b.date) part_before[w] = part.save();
+    part.update(b, values.data());
+    auto& row = fill.rows.emplace_back();
+    row.symbol = symbol;
+    row.b = b;
+    row.values = values;
+  }
+  for (std::size_t i = 0; i < window.size(); ++i) {
+    if (part_before[i].empty()) { // a window session not among the stored rows: drop the window
+      window.clear();
+      break;
+    }
+    auto before = prototype_;
+    before.restore_available(window[i].state_before);
+    auto part_then = prototype_.subset(missing);
+    part_then.restore(part_before[i]);
+    before.adopt(part_then, missing);
+    window[i].state_before = before.save();
+  }
+  ctx.set.adopt(part, missing);
+  ++stats_.fills;
+  stats_.filled_rows += fill.rows.size();
+  // ms: reading the stored bars and computing (the UPDATE is part of the next commit).
+  log::info("processor", "fill",
+            {{"symbol", symbol},
+             {"rows", fill.rows.size()},
+             {"columns", fill.columns.size()},
+             {"ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count()}});
+  if (!out.fills.empty() && out.fills.back().columns == fill.columns)
+    out.fills.back().rows.insert(out.fills.back().rows.end(),
+                                 std::make_move_iterator(fill.rows.begin()),
+                                 std::make_move_iterator(fill.rows.end()));
+  else
+    out.fills.push_back(std::move(fill));
+  ctx.missing.clear();
+  return true;
+}
+
+bool symbol_processor::fill(const std::string& symbol, pending_output& out) {
+  stamp(out);
+  auto& ctx = get(symbol);
+  if (!ctx.cp.has_bars && !ctx.stale) return false;
+  if (!ctx.stale && !ctx.missing.empty()) ctx.stale = !fill_missing(symbol, ctx, out);
+  if (ctx.stale) {
+    bar_batch none;
+    none.symbol = symbol;
+    recompute(symbol, ctx, none, {}, out);
+  }
+  ctx.cp.indicator_state = ctx.set.save();
+  out.checkpoints[symbol] = ctx.cp.encode();
+  ctx.dirty = true;
+  return true;
 }
 
 void symbol_processor::committed() {

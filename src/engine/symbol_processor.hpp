@@ -44,6 +44,9 @@ public:
   }
   /// Every stored bar of `symbol`, ascending by date.
   virtual std::vector<bar> load_bars(const std::string& symbol) = 0;
+  /// The active indicator set as stored: canonical spec and version; nullopt when none is stored
+  /// (the configured set applies, as version 0).
+  virtual std::optional<std::pair<std::string, std::int64_t>> active_set() { return std::nullopt; }
 };
 
 /// How a task ended, recorded in symbol_state by the same commit as its last rows.
@@ -63,10 +66,19 @@ struct pending_output {
   std::vector<indicator_row> rows;
   std::unordered_map<std::string, std::string> checkpoints; // symbol → encoded checkpoint (latest)
   std::vector<task_outcome> outcomes;
+  /// The stored columns of rows' values (the processor's active set, table_columns order).
+  std::vector<std::string> columns = default_indicator_columns();
+  /// Indicators added to the set, computed over stored rows: committed before `rows`.
+  std::vector<column_fill> fills;
+  /// Version of the active indicator set the checkpoints hold (0: not read from the database).
+  std::int64_t set_version = 0;
 
-  bool empty() const { return rows.empty() && checkpoints.empty() && outcomes.empty(); }
+  bool empty() const {
+    return rows.empty() && fills.empty() && checkpoints.empty() && outcomes.empty();
+  }
   void clear() {
     rows.clear();
+    fills.clear();
     checkpoints.clear();
     outcomes.clear();
   }
@@ -80,6 +92,8 @@ struct processor_stats {
   std::uint64_t revisions = 0;    // restarts inside the revision window (a stored bar revised)
   std::uint64_t revised_bars = 0; // sessions of the window the source reported differently
   std::uint64_t failed_tasks = 0;
+  std::uint64_t fills = 0;       // symbols whose added indicators were computed over stored rows
+  std::uint64_t filled_rows = 0; // stored rows those fills wrote
 };
 
 /// Keeps one indicator set per symbol (restored lazily from the store) and turns batches into rows.
@@ -89,13 +103,34 @@ struct processor_stats {
 /// recompute reads the symbol's history from the store).
 class symbol_processor {
 public:
-  /// `prototype` fixes the indicator configuration; its outputs must be the default set's columns
-  /// (core/indicator_row.hpp) so rows fit the table. `max_cached` bounds memory: beyond it, symbols
-  /// without uncommitted changes are evicted (least recently used first) and restored when seen
-  /// again. `revision_window`: how many of a symbol's last sessions the source may still revise
-  /// (see process()); 0 = none.
+  /// `prototype` is the active indicator set (version `set_version` in the database; 0: not from
+  /// the database); rows carry its outputs in the columns indicators::table_columns names.
+  /// `max_cached` bounds memory: beyond it, symbols without uncommitted changes are evicted (least
+  /// recently used first) and restored when seen again. `revision_window`: how many of a symbol's
+  /// last sessions the source may still revise (see process()); 0 = none.
+  ///
+  /// Indicator state is kept per indicator, keyed by its spec: a checkpoint saved by a set that
+  /// lacked some of the active indicators restores the others, and the missing ones are filled:
+  /// computed alone over the symbol's stored bars (store.load_bars), their columns of the stored
+  /// rows set through pending_output::fills, the other columns untouched. A fill is a history
+  /// read: needs_history() is true for such a symbol.
   symbol_processor(indicators::indicator_set prototype, history_store& store,
-                   std::size_t max_cached = 100000, std::size_t revision_window = 5);
+                   std::size_t max_cached = 100000, std::size_t revision_window = 5,
+                   std::int64_t set_version = 0);
+
+  /// Switches to another active set (a change of the set in the database). Precondition: no
+  /// uncommitted output. Every cached state is dropped and restored from the store when next
+  /// needed, so indicators added are filled and removed ones no longer computed.
+  void set_indicators(indicators::indicator_set set, std::int64_t set_version);
+  const indicators::indicator_set& indicators() const { return prototype_; }
+  std::int64_t set_version() const { return set_version_; }
+  const std::vector<std::string>& columns() const { return columns_; }
+
+  /// Fills `symbol`'s indicators missing from its stored state (see the constructor) without a
+  /// batch: for symbols that receive no new bars. Precondition: nothing of `symbol` uncommitted.
+  /// Writes the symbol's checkpoint to `out` whenever it has one (also when nothing was missing,
+  /// so that the commit settles its indicator_fill_pending entry); false when it has none.
+  bool fill(const std::string& symbol, pending_output& out);
 
   /// Restores the states of those of `symbols` not in memory, in one store call. Optional (get()
   /// restores one by one otherwise); a caller holding many batches calls it first.
@@ -128,8 +163,9 @@ private:
   struct context {
     symbol_checkpoint cp;
     indicators::indicator_set set;
-    bool stale = false; // loaded state unusable (other algorithm version, other spec): recompute
+    bool stale = false; // loaded state unusable (other algorithm version, corrupt): recompute
     bool dirty = false; // changed since the last commit
+    std::vector<std::size_t> missing; // indicators of the set without saved state: to fill
     std::list<std::string>::iterator lru;
   };
 
@@ -143,9 +179,15 @@ private:
   /// `keep`: b is among the last `revision_window_` bars of what is being emitted (its state is
   /// kept in the window; a bar not kept empties the window, which stays consecutive).
   void emit(const std::string& symbol, context& ctx, const bar& b, pending_output& out, bool keep);
+  /// Computes ctx.missing over the stored bars (see the constructor); false when the stored rows
+  /// do not end at the checkpoint's last date (then nothing was done: the caller recomputes).
+  bool fill_missing(const std::string& symbol, context& ctx, pending_output& out);
+  void stamp(pending_output& out) const;
   void shrink();
 
   indicators::indicator_set prototype_;
+  std::vector<std::string> columns_;
+  std::int64_t set_version_ = 0;
   history_store& store_;
   std::size_t max_cached_;
   std::size_t revision_window_;

@@ -200,6 +200,7 @@ indicator_set::indicator_set(std::vector<indicator_spec> specs)
     }
     if (!s.params.empty()) item += ')';
     spec_ += (spec_.empty() ? "" : ",") + item;
+    item_specs_.push_back(item);
     for (const char* out : s.info->outputs) {
       outputs_.emplace_back(out);
       columns_.push_back(out + suffix);
@@ -219,6 +220,7 @@ indicator_set::indicator_set(const indicator_set& other)
     : specs_(other.specs_)
     , columns_(other.columns_)
     , outputs_(other.outputs_)
+    , item_specs_(other.item_specs_)
     , spec_(other.spec_)
     , bars_(other.bars_) {
   for (const auto& i : other.items_)
@@ -265,21 +267,29 @@ std::string indicator_set::save() const {
   state_writer w(out);
   w.put_u32(format_version);
   w.put_u32(algorithm_version);
-  w.put_bytes(spec_);
   w.put_u64(static_cast<std::uint64_t>(bars_));
   w.put_u32(static_cast<std::uint32_t>(items_.size()));
   std::string one;
-  for (const auto& i : items_) {
+  for (std::size_t i = 0; i < items_.size(); ++i) {
     one.clear();
     state_writer iw(one);
-    i->save(iw);
+    items_[i]->save(iw);
+    w.put_bytes(item_specs_[i]);
     w.put_bytes(one);
   }
   w.put_u64(checksum(out));
   return out;
 }
 
-void indicator_set::restore(std::string_view bytes) {
+namespace {
+
+// Saved bytes, checked and split: the bar count and each indicator's spec and state.
+struct saved_set {
+  std::int64_t bars = 0;
+  std::vector<std::pair<std::string, std::string_view>> items; // canonical spec, state bytes
+};
+
+saved_set parse_saved(std::string_view bytes) {
   if (bytes.size() < sizeof magic + 8 || !std::equal(magic, magic + sizeof magic, bytes.begin()))
     throw state_error("indicator state: not a finstream indicator state");
   const std::string_view body = bytes.substr(0, bytes.size() - 8);
@@ -288,30 +298,96 @@ void indicator_set::restore(std::string_view bytes) {
     throw state_error("indicator state: checksum mismatch (corrupted or truncated)");
   state_reader r(body.substr(sizeof magic));
   const std::uint32_t format = r.get_u32();
-  if (format != format_version)
+  if (format != 1 && format != indicator_set::format_version)
     throw state_error("indicator state: format version " + std::to_string(format) + ", expected " +
-                      std::to_string(format_version));
+                      std::to_string(indicator_set::format_version));
   const std::uint32_t algorithm = r.get_u32();
-  if (algorithm != algorithm_version)
+  if (algorithm != indicator_set::algorithm_version)
     throw state_error("indicator state: saved by algorithm version " + std::to_string(algorithm) +
-                      ", this is version " + std::to_string(algorithm_version));
-  const std::string_view saved_spec = r.get_bytes();
+                      ", this is version " + std::to_string(indicator_set::algorithm_version));
+  saved_set out;
+  std::vector<std::string> specs;
+  if (format == 1) {
+    // The whole set's canonical spec: split into its items by parsing it again.
+    const std::string_view whole = r.get_bytes();
+    try {
+      specs = indicator_set::parse(whole).item_specs();
+    } catch (const spec_error&) {
+      throw state_error("indicator state: unreadable spec '" + std::string(whole) + "'");
+    }
+  }
+  out.bars = static_cast<std::int64_t>(r.get_u64());
+  require_state(out.bars >= 0, "negative bar count");
+  const std::uint32_t n = r.get_u32();
+  require_state(format == 2 ? n <= r.remaining() / 8 : n == specs.size(), "indicator count");
+  for (std::uint32_t i = 0; i < n; ++i) {
+    std::string spec = format == 2 ? std::string(r.get_bytes()) : specs[i];
+    out.items.emplace_back(std::move(spec), r.get_bytes());
+  }
+  r.expect_end();
+  return out;
+}
+
+} // namespace
+
+void indicator_set::restore(std::string_view bytes) {
+  const saved_set saved = parse_saved(bytes);
+  std::string saved_spec;
+  for (const auto& [spec, state] : saved.items)
+    saved_spec += (saved_spec.empty() ? "" : ",") + spec;
   if (saved_spec != spec_)
-    throw state_error("indicator state: saved for indicators '" + std::string(saved_spec) +
-                      "', not '" + spec_ + "'");
-  const auto bars = static_cast<std::int64_t>(r.get_u64());
-  require_state(bars >= 0, "negative bar count");
-  require_state(r.get_u32() == items_.size(), "indicator count");
+    throw state_error("indicator state: saved for indicators '" + saved_spec + "', not '" + spec_ +
+                      "'");
   std::vector<std::unique_ptr<indicator>> fresh;
-  for (const auto& i : items_) {
-    fresh.push_back(i->clone());
-    state_reader ir(r.get_bytes());
+  for (std::size_t i = 0; i < items_.size(); ++i) {
+    fresh.push_back(items_[i]->clone());
+    state_reader ir(saved.items[i].second);
     fresh.back()->restore(ir);
     ir.expect_end();
   }
-  r.expect_end();
   items_ = std::move(fresh);
-  bars_ = bars;
+  bars_ = saved.bars;
+  rebuild_hot();
+}
+
+std::vector<std::size_t> indicator_set::restore_available(std::string_view bytes) {
+  const saved_set saved = parse_saved(bytes);
+  std::vector<std::unique_ptr<indicator>> fresh;
+  std::vector<std::size_t> missing;
+  for (std::size_t i = 0; i < items_.size(); ++i) {
+    fresh.push_back(items_[i]->clone());
+    auto it = std::find_if(saved.items.begin(), saved.items.end(),
+                           [&](const auto& s) { return s.first == item_specs_[i]; });
+    if (it == saved.items.end()) {
+      fresh.back()->reset();
+      missing.push_back(i);
+      continue;
+    }
+    state_reader ir(it->second);
+    fresh.back()->restore(ir);
+    ir.expect_end();
+  }
+  items_ = std::move(fresh);
+  bars_ = saved.bars;
+  rebuild_hot();
+  return missing;
+}
+
+indicator_set indicator_set::subset(const std::vector<std::size_t>& indices) const {
+  std::vector<indicator_spec> specs;
+  for (auto i : indices)
+    specs.push_back(specs_.at(i));
+  return indicator_set(std::move(specs));
+}
+
+void indicator_set::adopt(const indicator_set& part, const std::vector<std::size_t>& indices) {
+  if (part.items_.size() != indices.size())
+    throw std::invalid_argument("indicator_set::adopt: sizes differ");
+  for (std::size_t k = 0; k < indices.size(); ++k)
+    if (indices[k] >= items_.size() || part.item_specs_[k] != item_specs_[indices[k]])
+      throw std::invalid_argument("indicator_set::adopt: not the same indicators");
+  for (std::size_t k = 0; k < indices.size(); ++k)
+    items_[indices[k]] = part.items_[k]->clone();
   rebuild_hot();
 }
 

@@ -35,8 +35,10 @@ public:
   /// Bumped whenever any indicator's outputs change for the same input (saved state carries it; a
   /// state saved by another algorithm version is refused by restore()).
   static constexpr std::uint32_t algorithm_version = 1;
-  /// Version of the byte layout written by save().
-  static constexpr std::uint32_t format_version = 1;
+  /// Version of the byte layout written by save(). 1: the whole set's spec, then each indicator's
+  /// state in order (still read); 2: each indicator's state with its own spec, so that a set that
+  /// gained or lost indicators restores the others (restore_available()).
+  static constexpr std::uint32_t format_version = 2;
 
   /// The default set, in table order: RSI(14), MACD(12,26,9), SMA(20), EMA(20), BBANDS(20,2),
   /// ATR(14), STOCH(14,3,3), OBV, ADX(14) with +DI/-DI, CCI(20), WILLR(14), MFI(14). Its
@@ -62,6 +64,10 @@ public:
   const std::vector<indicator_spec>& items() const { return specs_; }
   /// One per output: `<output>_<parameters joined by _>` (rsi_14, macd_signal_12_26_9, obv, ...).
   const std::vector<std::string>& column_names() const { return columns_; }
+  /// One per indicator: its canonical spec ("sma(200)"), the key of its saved state.
+  const std::vector<std::string>& item_specs() const { return item_specs_; }
+  /// Index of the first output of indicator `i` (its outputs are at(i).output_count() from there).
+  std::size_t output_offset(std::size_t i) const { return hot_[i].offset; }
   /// One per output, without parameters (rsi, macd, macd_signal, ...).
   const std::vector<std::string>& output_names() const { return outputs_; }
   std::size_t output_count() const { return columns_.size(); }
@@ -90,13 +96,23 @@ public:
 
   /// Back to the state before the first bar.
   void reset();
-  /// All state as bytes: magic, format and algorithm versions, the canonical spec, each
-  /// indicator's state, and a checksum. Portable (fixed little-endian layout).
+  /// All state as bytes: magic, format and algorithm versions, bars seen, each indicator's
+  /// canonical spec and state, and a checksum. Portable (fixed little-endian layout).
   std::string save() const;
   /// Replaces all state with saved bytes. Throws state_error on bytes that are truncated,
-  /// corrupted, of another format/algorithm version or spec, or break an indicator's invariants;
-  /// the set is then unchanged.
+  /// corrupted, of another format/algorithm version or spec (other indicators, in another order),
+  /// or break an indicator's invariants; the set is then unchanged.
   void restore(std::string_view bytes);
+  /// Restores each indicator whose spec the saved bytes hold (format 1 or 2); the others are reset
+  /// and their indices returned, ascending. Saved indicators this set lacks are ignored. Throws
+  /// state_error like restore() on bad bytes (the set is then unchanged). The bar count is the
+  /// saved one.
+  std::vector<std::size_t> restore_available(std::string_view bytes);
+  /// A new set of the indicators at `indices` (ascending), in their initial state.
+  indicator_set subset(const std::vector<std::size_t>& indices) const;
+  /// Takes over the state of `part`'s indicators, which are this set's indicators at `indices`
+  /// (as from subset(indices)); throws std::invalid_argument when the specs differ.
+  void adopt(const indicator_set& part, const std::vector<std::size_t>& indices);
 
 private:
   struct hot_entry {
@@ -114,6 +130,7 @@ private:
   fused_fn fused_ = nullptr;
   std::vector<std::string> columns_;
   std::vector<std::string> outputs_;
+  std::vector<std::string> item_specs_;
   std::string spec_;
   std::int64_t bars_ = 0;
 };

@@ -6,6 +6,10 @@
 namespace finstream::pg {
 
 void batch::append(batch&& later) {
+  if (!rows.empty() && !later.rows.empty() && columns != later.columns)
+    throw std::invalid_argument("pg::batch: rows of different indicator columns");
+  if (!states.empty() && !later.states.empty() && set_version != later.set_version)
+    throw std::invalid_argument("pg::batch: states of different indicator set versions");
   // Validate the offset merges first so that a failure leaves *this untouched.
   std::vector<std::optional<std::size_t>> target(later.offsets.size());
   for (std::size_t i = 0; i < later.offsets.size(); ++i) {
@@ -27,11 +31,15 @@ void batch::append(batch&& later) {
     else
       offsets.push_back(std::move(later.offsets[i]));
   }
-  if (rows.empty())
+  if (rows.empty()) {
     rows = std::move(later.rows);
-  else
+    columns = std::move(later.columns);
+  } else
     rows.insert(rows.end(), std::make_move_iterator(later.rows.begin()),
                 std::make_move_iterator(later.rows.end()));
+  fills.insert(fills.end(), std::make_move_iterator(later.fills.begin()),
+               std::make_move_iterator(later.fills.end()));
+  if (states.empty()) set_version = later.set_version;
   states.insert(states.end(), std::make_move_iterator(later.states.begin()),
                 std::make_move_iterator(later.states.end()));
   completions.insert(completions.end(), std::make_move_iterator(later.completions.begin()),

@@ -58,18 +58,28 @@ struct offset_commit {
 /// (symbol, date), or two states share a symbol, the later one wins; completions apply in order.
 struct batch {
   std::vector<indicator_row> rows;
+  /// The indicator columns of `rows` (every row's values follow them).
+  std::vector<std::string> columns = default_indicator_columns();
+  /// Indicator columns of stored rows set by a fill, written before `rows` (see column_fill).
+  std::vector<column_fill> fills;
+  /// The version of the active indicator set `states` were computed with (0: the default set,
+  /// none stored). The sink settles these symbols' entries of indicator_fill_pending up to this
+  /// version, and lists them for a fill when the active set is newer.
+  std::int64_t set_version = 0;
   std::vector<symbol_state_update> states;
   std::vector<task_completion> completions;
   std::vector<offset_commit> offsets;
 
   bool empty() const noexcept {
-    return rows.empty() && states.empty() && completions.empty() && offsets.empty();
+    return rows.empty() && fills.empty() && states.empty() && completions.empty() &&
+           offsets.empty();
   }
 
   /// Appends the newer work `later`: rows, states and completions are appended (so later entries
   /// win as above); offsets of the same (group, topic, partition) merge into one commit
   /// from the earlier expected_prev to the later next. Throws std::invalid_argument when such
-  /// offsets do not chain (different epoch, or later.expected_prev != earlier.next); `*this` is
+  /// offsets do not chain (different epoch, or later.expected_prev != earlier.next), or when both
+  /// have rows of different indicator columns or states of different set versions; `*this` is
   /// unchanged then.
   void append(batch&& later);
 };

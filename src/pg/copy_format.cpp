@@ -125,25 +125,38 @@ copy_format parse_copy_format(const std::string& s) {
   throw std::invalid_argument("unknown COPY format '" + s + "' (expected text or binary)");
 }
 
-std::string indicator_table_columns() {
+std::string indicator_table_columns(const std::vector<std::string>& columns) {
   std::string cols = "symbol, date, open, high, low, close, adj_close, volume";
-  for (const char* c : indicator_columns) {
+  for (const auto& c : columns) {
+    const bool ok = !c.empty() && c.size() <= 63 && c[0] >= 'a' && c[0] <= 'z' &&
+                    c.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_") == c.npos;
+    if (!ok) throw std::invalid_argument("pg: '" + c + "' is not an indicator column name");
     cols += ", ";
     cols += c;
   }
   return cols;
 }
 
-encoded_rows encode_rows(const std::vector<indicator_row>& rows, copy_format format,
+std::string indicator_table_columns() {
+  return indicator_table_columns(default_indicator_columns());
+}
+
+encoded_rows encode_rows(const std::vector<indicator_row>& rows,
+                         const std::vector<std::string>& columns, copy_format format,
                          bool with_seq) {
-  for (const auto& r : rows)
+  for (const auto& r : rows) {
     if (auto err = symbol_error(r.symbol))
       throw std::invalid_argument("pg: refusing to write a row with an invalid symbol: " + *err);
+    if (r.values.size() != columns.size())
+      throw std::invalid_argument("pg: a row of " + r.symbol + " has " +
+                                  std::to_string(r.values.size()) + " indicator values for " +
+                                  std::to_string(columns.size()) + " columns");
+  }
   if (rows.size() > static_cast<std::size_t>(INT32_MAX))
     throw std::invalid_argument("pg: too many rows in one COPY");
   encoded_rows enc;
   enc.rows = rows.size();
-  const std::size_t fields = (with_seq ? 1 : 0) + 2 + price_columns + 1 + indicator_column_count;
+  const std::size_t fields = (with_seq ? 1 : 0) + 2 + price_columns + 1 + columns.size();
   if (format == copy_format::binary) {
     enc.data.reserve(19 + rows.size() * (2 + fields * 12) + 2);
     enc.data.append("PGCOPY\n\377\r\n\0", 11);

@@ -127,6 +127,26 @@ std::vector<migration> build() {
                      "  updated_at timestamptz NOT NULL\n"
                      ")",
                  }});
+  all.push_back(
+      {7,
+       "configurable indicator set",
+       {
+           // The active indicator set (pg/indicator_sets.hpp): one row, its canonical spec and a
+           // version bumped by every change, which running processors poll at batch boundaries.
+           // No row: the default set (a database of a binary that never changed it).
+           "CREATE TABLE indicator_set (\n"
+           "  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),\n"
+           "  spec text NOT NULL,\n"
+           "  version bigint NOT NULL,\n"
+           "  changed_at timestamptz NOT NULL DEFAULT now()\n"
+           ")",
+           // Symbols whose stored rows lack an indicator added by set version `version`: the
+           // processor owning the symbol fills it and deletes the entry in the same transaction.
+           "CREATE TABLE indicator_fill_pending (\n"
+           "  symbol text PRIMARY KEY,\n"
+           "  version bigint NOT NULL\n"
+           ")",
+       }});
   all.push_back({8,
                  "recompute adopted symbols",
                  {

@@ -10,6 +10,7 @@
 #include "core/symbol.hpp"
 #include "metrics/metrics.hpp"
 #include "pg/dsn.hpp"
+#include "pg/indicator_sets.hpp"
 
 namespace finstream::pg {
 
@@ -26,46 +27,68 @@ std::string not_purged(const std::string& symbol_column) {
          " AND x.purged_at IS NOT NULL)";
 }
 
+// Staging table of fills (column_fill): a second temporary table like the first.
+constexpr const char* fill_staging_table = "finstream_fill_staging";
+
 // The fast path: the same INSERT without ON CONFLICT, for batches whose keys are all new (the
 // common case: new bars). Speculative insertion (ON CONFLICT) costs about twice as much per row
 // (an extra index probe and a confirmation WAL record per row); see write_rows().
-const std::string& insert_new_sql() {
-  static const std::string sql = "INSERT INTO technical_indicators (" + indicator_table_columns() +
-                                 ")\nSELECT DISTINCT ON (symbol, date) " +
-                                 indicator_table_columns() + " FROM " + staging_table +
-                                 "\nWHERE " + not_purged(std::string{staging_table} + ".symbol") +
-                                 "\nORDER BY symbol, date, seq DESC";
-  return sql;
+std::string insert_new_sql(const std::vector<std::string>& columns) {
+  const std::string cols = indicator_table_columns(columns);
+  return "INSERT INTO technical_indicators (" + cols + ")\nSELECT DISTINCT ON (symbol, date) " +
+         cols + " FROM " + staging_table + "\nWHERE " +
+         not_purged(std::string{staging_table} + ".symbol") + "\nORDER BY symbol, date, seq DESC";
 }
 
-const std::string& insert_sql() {
-  static const std::string sql = [] {
-    const std::string cols = indicator_table_columns();
-    std::string set, mine, theirs;
-    std::vector<std::string> value_cols = {"open", "high", "low", "close", "adj_close", "volume"};
-    for (const char* c : indicator_columns)
-      value_cols.emplace_back(c);
-    for (std::size_t i = 0; i < value_cols.size(); ++i) {
-      const auto& c = value_cols[i];
-      set += (i ? ", " : "") + c + " = EXCLUDED." + c;
-      mine += (i ? ", t." : "t.") + c;
-      theirs += (i ? ", EXCLUDED." : "EXCLUDED.") + c;
-    }
-    return "INSERT INTO technical_indicators AS t (" + cols + ")\n" +
-           "SELECT DISTINCT ON (symbol, date) " + cols + " FROM " + staging_table +
-           "\nWHERE " + not_purged(std::string{staging_table} + ".symbol") +
-           "\nORDER BY symbol, date, seq DESC\n" + "ON CONFLICT (symbol, date) DO UPDATE SET " +
-           set + "\nWHERE (" + mine + ") IS DISTINCT FROM (" + theirs + ")";
-  }();
-  return sql;
+std::string insert_sql(const std::vector<std::string>& columns) {
+  const std::string cols = indicator_table_columns(columns);
+  std::string set, mine, theirs;
+  std::vector<std::string> value_cols = {"open", "high", "low", "close", "adj_close", "volume"};
+  value_cols.insert(value_cols.end(), columns.begin(), columns.end());
+  for (std::size_t i = 0; i < value_cols.size(); ++i) {
+    const auto& c = value_cols[i];
+    set += (i ? ", " : "") + c + " = EXCLUDED." + c;
+    mine += (i ? ", t." : "t.") + c;
+    theirs += (i ? ", EXCLUDED." : "EXCLUDED.") + c;
+  }
+  return "INSERT INTO technical_indicators AS t (" + cols + ")\n" +
+         "SELECT DISTINCT ON (symbol, date) " + cols + " FROM " + staging_table + "\nWHERE " +
+         not_purged(std::string{staging_table} + ".symbol") + "\nORDER BY symbol, date, seq DESC\n" +
+         "ON CONFLICT (symbol, date) DO UPDATE SET " + set + "\nWHERE (" + mine +
+         ") IS DISTINCT FROM (" + theirs + ")";
 }
 
-const std::string& copy_sql(copy_format f) {
-  static const std::string text =
-      std::string{"COPY "} + staging_table + " (seq, " + indicator_table_columns() + ") FROM STDIN";
-  static const std::string binary = text + " (FORMAT binary)";
-  return f == copy_format::binary ? binary : text;
+std::string copy_sql(const char* table, const std::vector<std::string>& columns, copy_format f) {
+  std::string sql = std::string{"COPY "} + table + " (seq, " + indicator_table_columns(columns) +
+                    ") FROM STDIN";
+  return f == copy_format::binary ? sql + " (FORMAT binary)" : sql;
 }
+
+// A fill sets only its indicator columns of rows already stored (a row not stored is left out:
+// the processor writes it whole when it comes).
+std::string fill_update_sql(const std::vector<std::string>& columns) {
+  indicator_table_columns(columns); // validates the names
+  std::string set;
+  for (const auto& c : columns)
+    set += (set.empty() ? "" : ", ") + c + " = f." + c;
+  return std::string{"UPDATE technical_indicators t SET "} + set + " FROM " + fill_staging_table +
+         " f WHERE t.symbol = f.symbol AND t.date = f.date";
+}
+
+// indicator_fill_pending (symbols whose stored rows lack indicators of the active set) after this
+// batch's states, computed with the set of version $2 (0: the default set, none stored): entries
+// up to that version are settled; a state computed with an older set than the active one lists its
+// symbol for a fill (a processor that had not switched yet). Under the set's shared lock (see
+// indicator_set_lock_key).
+constexpr const char* fill_lock_sql = "SELECT pg_advisory_xact_lock_shared($1::bigint)";
+constexpr const char* fill_done_sql =
+    "DELETE FROM indicator_fill_pending WHERE symbol = ANY($1::text[]) AND version <= $2";
+constexpr const char* fill_stale_sql =
+    "INSERT INTO indicator_fill_pending (symbol, version)\n"
+    "SELECT u.symbol, s.version FROM unnest($1::text[]) AS u(symbol), indicator_set s\n"
+    "WHERE s.version > $2\n"
+    "ON CONFLICT (symbol) DO UPDATE SET\n"
+    "  version = GREATEST(indicator_fill_pending.version, EXCLUDED.version)";
 
 constexpr const char* offset_cas_sql =
     "UPDATE processor_offsets SET next_offset = $6, updated_at = now()\n"
@@ -220,16 +243,35 @@ sink::sink(connection conn, sink_options options)
                                                               : metrics::registry::global());
 }
 
-void sink::ensure_staging() {
-  if (staging_generation_ == conn_.generation()) return;
-  conn_.exec(std::string{"CREATE TEMPORARY TABLE IF NOT EXISTS "} + staging_table +
-             " (seq integer NOT NULL, LIKE technical_indicators) ON COMMIT DELETE ROWS");
+void sink::ensure_staging(const batch& b) {
+  auto known = [&](const std::vector<std::string>& cols) {
+    for (const auto& c : cols)
+      if (std::find(staging_columns_.begin(), staging_columns_.end(), c) == staging_columns_.end())
+        return false;
+    return true;
+  };
+  const bool same_session = staging_generation_ == conn_.generation();
+  if (same_session && known(b.columns) &&
+      std::all_of(b.fills.begin(), b.fills.end(),
+                  [&](const column_fill& f) { return known(f.columns); }))
+    return;
+  // LIKE copies the table's columns as they are now: after columns were added (a change of the
+  // active indicator set), the tables are made again.
+  for (const char* t : {staging_table, fill_staging_table}) {
+    if (same_session) conn_.exec(std::string{"DROP TABLE IF EXISTS "} + t);
+    conn_.exec(std::string{"CREATE TEMPORARY TABLE IF NOT EXISTS "} + t +
+               " (seq integer NOT NULL, LIKE technical_indicators) ON COMMIT DELETE ROWS");
+  }
   staging_generation_ = conn_.generation();
+  staging_columns_ = b.columns;
+  for (const auto& f : b.fills)
+    staging_columns_.insert(staging_columns_.end(), f.columns.begin(), f.columns.end());
 }
 
-write_result sink::attempt(const batch& b, const std::string& rows_copy) {
+write_result sink::attempt(const batch& b, const std::string& rows_copy,
+                           const std::vector<std::string>& fill_copies) {
   write_result out;
-  ensure_staging();
+  ensure_staging(b);
   transaction tx(conn_);
 
   // (1) Offsets: compare-and-set, all or nothing.
@@ -268,10 +310,19 @@ write_result sink::attempt(const batch& b, const std::string& rows_copy) {
     return out;
   }
 
+  // (1b) Fills of added indicators, before the rows: a row of this batch that restates a filled
+  // date carries the newer values.
+  for (std::size_t i = 0; i < b.fills.size(); ++i) {
+    conn_.copy_in(copy_sql(fill_staging_table, b.fills[i].columns, options_.format),
+                  fill_copies[i]);
+    conn_.exec(fill_update_sql(b.fills[i].columns));
+    conn_.exec(std::string{"DELETE FROM "} + fill_staging_table);
+  }
+
   // (2) + (3) Rows.
   if (!b.rows.empty()) {
-    conn_.copy_in(copy_sql(options_.format), rows_copy);
-    out.rows_written = write_rows();
+    conn_.copy_in(copy_sql(staging_table, b.columns, options_.format), rows_copy);
+    out.rows_written = write_rows(b.columns);
   }
 
   // (4) Processor states: the last entry of a symbol wins.
@@ -290,6 +341,10 @@ write_result sink::attempt(const batch& b, const std::string& rows_copy) {
     }
     conn_.query(states_sql, array_literal(sym), array_literal(date), array_literal(algo),
                 array_literal(state));
+    conn_.query(fill_lock_sql, std::string{indicator_set_lock_key});
+    const auto symbols = array_literal(sym);
+    if (b.set_version > 0) conn_.query(fill_done_sql, symbols, b.set_version);
+    conn_.query(fill_stale_sql, symbols, b.set_version);
   }
 
   // (5) Completions, in order: one statement per "round" in which each symbol appears once (ON
@@ -325,13 +380,13 @@ write_result sink::attempt(const batch& b, const std::string& rows_copy) {
   return out;
 }
 
-std::size_t sink::write_rows() {
+std::size_t sink::write_rows(const std::vector<std::string>& columns) {
   // Optimistic: plain INSERT under a savepoint; a unique violation (some key is already stored,
   // or was stored concurrently) rolls back to the savepoint and the batch takes the ON CONFLICT
   // path. Both give the same table contents.
   conn_.exec("SAVEPOINT finstream_new_rows");
   try {
-    const auto n = conn_.exec(insert_new_sql()).affected();
+    const auto n = conn_.exec(insert_new_sql(columns)).affected();
     conn_.exec("RELEASE SAVEPOINT finstream_new_rows");
     return static_cast<std::size_t>(n);
   } catch (const pg_error& e) {
@@ -339,7 +394,7 @@ std::size_t sink::write_rows() {
   }
   conn_.exec("ROLLBACK TO SAVEPOINT finstream_new_rows");
   ++stats_.upserts;
-  return static_cast<std::size_t>(conn_.exec(insert_sql()).affected());
+  return static_cast<std::size_t>(conn_.exec(insert_sql(columns)).affected());
 }
 
 write_result sink::write(const batch& b) {
@@ -350,13 +405,16 @@ write_result sink::write(const batch& b) {
     check_symbol(c.symbol, "task completion");
   // Encoded once (and validated: encode_rows checks every row's symbol), reused by retries.
   encoded_rows enc;
-  if (!b.rows.empty()) enc = encode_rows(b.rows, options_.format, /*with_seq=*/true);
+  if (!b.rows.empty()) enc = encode_rows(b.rows, b.columns, options_.format, /*with_seq=*/true);
+  std::vector<std::string> fill_copies;
+  for (const auto& f : b.fills)
+    fill_copies.push_back(encode_rows(f.rows, f.columns, options_.format, true).data);
 
   int attempts = 0;
   write_result out = conn_.with_retry([&](connection&) {
     ++attempts;
     try {
-      return attempt(b, enc.data);
+      return attempt(b, enc.data, fill_copies);
     } catch (const pg_error& e) {
       if (ended_by_session_limit(e)) {
         log::warn("pg", "sink_session_limit", {{"sqlstate", e.sqlstate()}, {"error", e.what()}});

@@ -91,13 +91,17 @@ public:
 
 private:
   struct metric_refs;
-  write_result attempt(const batch& b, const std::string& rows_copy);
-  void ensure_staging();
-  std::size_t write_rows();
+  write_result attempt(const batch& b, const std::string& rows_copy,
+                       const std::vector<std::string>& fill_copies);
+  /// Creates the staging tables when the connection is new or they predate one of `columns`
+  /// (indicator columns added to technical_indicators since).
+  void ensure_staging(const batch& b);
+  std::size_t write_rows(const std::vector<std::string>& columns);
 
   connection conn_;
   sink_options options_;
   std::uint64_t staging_generation_ = 0;
+  std::vector<std::string> staging_columns_; // indicator columns the staging tables are known to have
   sink_stats stats_;
   std::shared_ptr<const metric_refs> metrics_; // null when metrics are disabled
 };

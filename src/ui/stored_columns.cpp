@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "indicators/table_columns.hpp"
+
 namespace finstream::ui {
 
 namespace {
@@ -10,10 +12,6 @@ namespace {
 bool is_price_column(const std::string& c) {
   return std::any_of(std::begin(price_columns), std::end(price_columns),
                      [&](const char* p) { return c == p; });
-}
-
-bool same_item(const indicators::indicator_spec& a, const indicators::indicator_spec& b) {
-  return a.info == b.info && a.params == b.params;
 }
 
 // The default set's item and output index producing the bare output `name`, or nullptr.
@@ -50,26 +48,28 @@ std::vector<resolved_column> resolve_columns(const indicators::indicator_set& se
   auto has = [&](const std::string& c) {
     return std::find(stored.begin(), stored.end(), c) != stored.end();
   };
+  std::vector<std::string> columns;
+  try {
+    columns = indicators::table_columns(set);
+  } catch (const indicators::spec_error&) {
+    columns = set.column_names(); // not storable: reported as not stored below
+  }
   std::vector<resolved_column> out;
-  std::size_t col = 0;
-  for (const auto& item : set.items()) {
-    for (const char* output : item.info->outputs) {
-      const std::string& name = set.column_names()[col++];
-      if (has(name)) {
-        out.push_back({name, name});
-        continue;
-      }
-      const auto* def = default_item_of(output, nullptr);
-      if (has(output) && def && same_item(*def, item)) {
-        out.push_back({name, output});
-        continue;
-      }
-      std::string known;
-      for (const auto& s : stored)
-        known += (known.empty() ? "" : ", ") + display_name(s);
-      throw std::invalid_argument(name + " is not stored in technical_indicators (stored: " +
-                                  (known.empty() ? std::string{"none"} : known) + ")");
+  for (std::size_t k = 0; k < columns.size(); ++k) {
+    const std::string& name = set.column_names()[k];
+    if (has(name)) { // a column named like the CLI's (another tool's table)
+      out.push_back({name, name});
+      continue;
     }
+    if (has(columns[k])) {
+      out.push_back({name, columns[k]});
+      continue;
+    }
+    std::string known;
+    for (const auto& s : stored)
+      known += (known.empty() ? "" : ", ") + display_name(s);
+    throw std::invalid_argument(name + " is not stored in technical_indicators (stored: " +
+                                (known.empty() ? std::string{"none"} : known) + ")");
   }
   return out;
 }

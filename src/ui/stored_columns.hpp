@@ -24,9 +24,9 @@ struct resolved_column {
   std::string column; // in technical_indicators: rsi_14, or the original schema's bare rsi
 };
 
-/// For each output of `set`, in order: the stored column named like the CLI's column
-/// (`sma_50`), else the bare output column (`sma`) when the set's item equals the default set's
-/// item of that output (the original schema's columns hold the default set's outputs).
+/// For each output of `set`, in order: the stored column named like the CLI's column (`sma_20`),
+/// else its column as indicators::table_columns names it (`sma_50`; the bare `sma` for the
+/// default set's SMA(20), as the original schema has it).
 /// Throws std::invalid_argument naming the first output that is not stored and what is.
 std::vector<resolved_column> resolve_columns(const indicators::indicator_set& set,
                                              const std::vector<std::string>& stored);

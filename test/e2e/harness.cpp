@@ -24,6 +24,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "core/indicator_row.hpp"
+#include "indicators/table_columns.hpp"
 #include "pg/dsn.hpp"
 #include "pg/migrations.hpp"
 #include "support/env.hpp"
@@ -216,10 +217,13 @@ bool same(double a, double b) {
   return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0;
 }
 
-std::map<std::pair<std::string, std::string>, stored_row> read_table(const std::string& dsn) {
+std::map<std::pair<std::string, std::string>, stored_row> read_table(const std::string& dsn,
+                                                                     const std::string& spec) {
   std::string cols = "symbol, date::text, open, high, low, close, volume";
-  for (const char* c : indicator_columns)
-    cols += std::string{", "} + c;
+  const auto set = spec.empty() ? indicators::indicator_set::default_set()
+                                : indicators::indicator_set::parse(spec);
+  for (const auto& c : indicators::table_columns(set))
+    cols += ", " + c;
   pg::connection c{dsn};
   auto r = c.exec("SELECT " + cols + " FROM technical_indicators");
   std::map<std::pair<std::string, std::string>, stored_row> out;
@@ -241,17 +245,21 @@ std::pair<int, std::string> run_to_end(std::vector<std::string> args, const std:
 }
 
 std::map<std::string, stored_row> expected_rows(const std::string& csv_path,
-                                                const std::string& workdir) {
+                                                const std::string& workdir,
+                                                const std::string& spec) {
   auto out_path = csv_path + ".indicators.csv";
-  auto [code, log] = run_to_end({"indicators", "--input", csv_path, "--output", out_path},
-                                workdir + "/indicators.log");
+  const auto set = spec.empty() ? indicators::indicator_set::default_set()
+                                : indicators::indicator_set::parse(spec);
+  auto [code, log] = run_to_end(
+      {"indicators", "--input", csv_path, "--output", out_path, "--indicators", set.spec()},
+      workdir + "/indicators.log");
   INFO(log);
   REQUIRE(code == 0);
   std::ifstream in{out_path};
   std::string line;
   REQUIRE(std::getline(in, line));
   auto header = split_csv(line);
-  REQUIRE(header.size() == 6 + indicator_column_count);
+  REQUIRE(header.size() == 6 + set.output_count());
   REQUIRE(header[0] == "date");
   std::map<std::string, stored_row> rows;
   while (std::getline(in, line)) {
@@ -285,11 +293,11 @@ std::map<std::string, std::string> fetch_csvs(const std::vector<std::string>& sy
 
 void require_table_equals_indicators(const std::string& dsn,
                                      const std::map<std::string, std::string>& csv_by_symbol,
-                                     const std::string& workdir) {
-  auto table = read_table(dsn);
+                                     const std::string& workdir, const std::string& spec) {
+  auto table = read_table(dsn, spec);
   std::size_t expected_total = 0;
   for (const auto& [symbol, csv] : csv_by_symbol) {
-    auto expected = expected_rows(csv, workdir);
+    auto expected = expected_rows(csv, workdir, spec);
     expected_total += expected.size();
     for (const auto& [date, row] : expected) {
       auto it = table.find({symbol, date});

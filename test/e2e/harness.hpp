@@ -95,13 +95,18 @@ private:
 /// One stored row as numbers: open..volume then the 19 indicator columns (NaN for NULL).
 using stored_row = std::vector<double>;
 
-/// technical_indicators of the database at `dsn`: (symbol, date) → row.
-std::map<std::pair<std::string, std::string>, stored_row> read_table(const std::string& dsn);
+/// technical_indicators of the database at `dsn`: (symbol, date) → row (open..volume, then the
+/// indicator columns of `spec`'s set as indicators::table_columns names them; empty spec: the
+/// default set).
+std::map<std::pair<std::string, std::string>, stored_row> read_table(const std::string& dsn,
+                                                                     const std::string& spec = {});
 
 /// What `finstream indicators` computes for the bars of `csv_path` (a fetch or plain CSV), keyed
-/// by date, in the table's column order (open..volume, then the 19 indicator columns).
+/// by date, in the table's column order (open..volume, then the outputs of `spec`, empty: the
+/// default set).
 std::map<std::string, stored_row> expected_rows(const std::string& csv_path,
-                                                const std::string& workdir);
+                                                const std::string& workdir,
+                                                const std::string& spec = {});
 
 /// Runs `finstream fetch SYMBOLS --from --to --source S --output FILE` (one CSV per symbol into
 /// `dir`); returns the file of each symbol. `extra` adds flags (e.g. --yahoo-url).
@@ -112,14 +117,16 @@ std::map<std::string, std::string> fetch_csvs(const std::vector<std::string>& sy
 
 /// Checks that the table holds exactly the rows `finstream indicators` computes from the fetched
 /// bars of every symbol: same keys, every value bit-identical. Reports the first difference.
+/// `spec`: the indicator set compared (empty: the default set).
 void require_table_equals_indicators(const std::string& dsn,
                                      const std::map<std::string, std::string>& csv_by_symbol,
-                                     const std::string& workdir);
+                                     const std::string& workdir, const std::string& spec = {});
 
 inline void require_table_equals_indicators(const test_database& db,
                                             const std::map<std::string, std::string>& csv_by_symbol,
-                                            const std::string& workdir) {
-  require_table_equals_indicators(db.dsn(), csv_by_symbol, workdir);
+                                            const std::string& workdir,
+                                            const std::string& spec = {}) {
+  require_table_equals_indicators(db.dsn(), csv_by_symbol, workdir, spec);
 }
 
 /// A cell of finstream's CSV output as a double: NaN for an empty cell; fails the test on text

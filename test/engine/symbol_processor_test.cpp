@@ -348,3 +348,105 @@ TEST_CASE("an unchanged session with a NaN adjusted close is not a revision") {
   CHECK(proc.stats().revisions == 0);
   CHECK(out.rows.size() == 2);
 }
+
+TEST_CASE("an indicator added to the set is filled alone over the stored bars: the table then "
+          "equals a fresh run of the new set, the other columns untouched") {
+  auto bars = walk(10000, 500, 21);
+  const auto old_set = indicators::indicator_set::default_set();
+  const auto new_set = indicators::indicator_set::parse(std::string{old_set.spec()} + ",sma(200)");
+  test::memory_history_store store, fresh;
+  {
+    symbol_processor proc{old_set, store, 100000, 5, 1};
+    for (auto [from, to] : {std::pair<std::size_t, std::size_t>{0, 150}, {150, 300}, {300, 400}}) {
+      pending_output out;
+      proc.process(batch_of("AAPL", slice(bars, from, to)), out);
+      store.commit(out, indicators::indicator_set::algorithm_version);
+      proc.committed();
+    }
+  }
+  const auto before = store.cells;
+  symbol_processor proc{new_set, store, 100000, 5, 2};
+  CHECK(proc.columns().back() == "sma_200");
+  {
+    // The symbol gets no new bars: filled on its own.
+    pending_output out;
+    REQUIRE(proc.fill("AAPL", out));
+    CHECK(out.set_version == 2);
+    REQUIRE(out.fills.size() == 1);
+    CHECK(out.fills[0].columns == std::vector<std::string>{"sma_200"});
+    CHECK(out.fills[0].rows.size() == 400);
+    CHECK(out.rows.empty());
+    store.commit(out, indicators::indicator_set::algorithm_version);
+    proc.committed();
+  }
+  // New bars, and a revision of the last stored session (the window's states gained sma(200)).
+  auto revised = slice(bars, 399, 500);
+  revised[0].close *= 1.01;
+  revised[0].high = std::max(revised[0].high, revised[0].close);
+  for (auto b : {batch_of("AAPL", revised)}) {
+    pending_output out;
+    proc.process(b, out);
+    CHECK(out.fills.empty());
+    store.commit(out, indicators::indicator_set::algorithm_version);
+    proc.committed();
+  }
+  CHECK(proc.stats().fills == 1);
+  CHECK(proc.stats().recomputes == 0);
+  CHECK(proc.stats().revisions == 1);
+  {
+    auto all = slice(bars, 0, 500);
+    all[399] = revised[0];
+    symbol_processor ref{new_set, fresh};
+    pending_output out;
+    ref.process(batch_of("AAPL", all), out);
+    fresh.commit(out, indicators::indicator_set::algorithm_version);
+  }
+  const auto& got = store.cells.at("AAPL");
+  const auto& want = fresh.cells.at("AAPL");
+  REQUIRE(got.size() == want.size());
+  for (const auto& [date, cols] : want) {
+    INFO(format_date(date));
+    REQUIRE(got.at(date).size() == cols.size());
+    for (const auto& [col, v] : cols) {
+      INFO(col);
+      REQUIRE(same_bits(got.at(date).at(col), v));
+    }
+  }
+  // The fill wrote only sma_200: every other value of the sessions before the revised one is the
+  // one stored before.
+  for (const auto& [date, cols] : before.at("AAPL")) {
+    if (date >= bars[399].date) continue;
+    for (const auto& [col, v] : cols)
+      REQUIRE(same_bits(got.at(date).at(col), v));
+  }
+}
+
+TEST_CASE("a removed indicator stops being computed, the others continue from their state") {
+  auto bars = walk(10000, 300, 5);
+  const auto two = indicators::indicator_set::parse("rsi(14),sma(50)");
+  const auto one = indicators::indicator_set::parse("rsi(14)");
+  test::memory_history_store store, fresh;
+  {
+    symbol_processor proc{two, store, 100000, 5, 1};
+    pending_output out;
+    proc.process(batch_of("X", slice(bars, 0, 200)), out);
+    store.commit(out, indicators::indicator_set::algorithm_version);
+  }
+  symbol_processor proc{one, store, 100000, 5, 2};
+  pending_output out;
+  REQUIRE_FALSE(proc.needs_history(batch_of("X", slice(bars, 200, 300))));
+  proc.process(batch_of("X", slice(bars, 200, 300)), out);
+  CHECK(out.columns == std::vector<std::string>{"rsi"});
+  CHECK(out.fills.empty());
+  CHECK(proc.stats().recomputes == 0);
+  store.commit(out, indicators::indicator_set::algorithm_version);
+  symbol_processor ref{one, fresh};
+  pending_output all;
+  ref.process(batch_of("X", slice(bars, 0, 300)), all);
+  fresh.commit(all, indicators::indicator_set::algorithm_version);
+  for (const auto& [date, cols] : fresh.cells.at("X"))
+    REQUIRE(same_bits(store.cells.at("X").at(date).at("rsi"), cols.at("rsi")));
+  // sma_50 keeps the values stored before the removal, none after it.
+  CHECK(store.cells.at("X").at(bars[199].date).count("sma_50") == 1);
+  CHECK(store.cells.at("X").at(bars[250].date).count("sma_50") == 0);
+}

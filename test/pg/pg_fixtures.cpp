@@ -38,6 +38,7 @@ indicator_row make_row(const std::string& symbol, day_t date, double salt) {
   r.b.close = base + 0.1;
   r.b.adj_close = (base + 0.1) * 0.98;
   r.b.volume = 1000000 + date % 5000 + static_cast<std::int64_t>(salt * 7);
+  r.values.resize(indicator_column_count);
   for (std::size_t i = 0; i < r.values.size(); ++i)
     r.values[i] = base / (static_cast<double>(i) + 1.3) + salt * 0.001;
   return r;

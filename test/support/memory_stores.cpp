@@ -75,8 +75,18 @@ std::vector<bar> memory_history_store::load_bars(const std::string& symbol) {
 }
 
 void memory_history_store::commit(const engine::pending_output& out, std::uint32_t algo_version) {
-  for (const auto& r : out.rows)
+  for (const auto& f : out.fills)
+    for (const auto& r : f.rows) {
+      auto s = rows.find(r.symbol);
+      if (s == rows.end() || !s->second.count(r.b.date)) continue;
+      for (std::size_t i = 0; i < f.columns.size(); ++i)
+        cells[r.symbol][r.b.date][f.columns[i]] = r.values[i];
+    }
+  for (const auto& r : out.rows) {
     rows[r.symbol][r.b.date] = r;
+    for (std::size_t i = 0; i < out.columns.size() && i < r.values.size(); ++i)
+      cells[r.symbol][r.b.date][out.columns[i]] = r.values[i];
+  }
   for (const auto& [symbol, bytes] : out.checkpoints)
     checkpoints[symbol] = {algo_version, bytes};
 }

@@ -37,6 +37,12 @@ class memory_history_store : public engine::history_store {
 public:
   std::map<std::string, engine::stored_checkpoint> checkpoints;
   std::map<std::string, std::map<day_t, indicator_row>> rows;
+  /// The indicator values as the table holds them: symbol → date → column → value (rows set the
+  /// columns they carry, fills only theirs, on rows already stored).
+  std::map<std::string, std::map<day_t, std::map<std::string, double>>> cells;
+  std::optional<std::pair<std::string, std::int64_t>> set; // active_set()
+
+  std::optional<std::pair<std::string, std::int64_t>> active_set() override { return set; }
 
   std::optional<engine::stored_checkpoint> load_checkpoint(const std::string& symbol) override;
   std::vector<bar> load_bars(const std::string& symbol) override;
