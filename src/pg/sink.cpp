@@ -1,9 +1,10 @@
-// The batch writer: offsets compare-and-set, staging COPY, INSERT ... SELECT DISTINCT ON ... ON
-// CONFLICT, state upserts, all in one transaction, retried whole after a lost connection.
+// The batch writer: offsets compare-and-set, rows appended by COPY or staged and upserted, state
+// upserts, all in one transaction, retried whole after a lost connection.
 #include "pg/sink.hpp"
 
 #include <algorithm>
 #include <stdexcept>
+#include <string_view>
 #include <unordered_map>
 
 #include "core/log.hpp"
@@ -26,15 +27,15 @@ std::string not_purged(const std::string& symbol_column) {
          " AND x.purged_at IS NOT NULL)";
 }
 
-// The fast path: the same INSERT without ON CONFLICT, for batches whose keys are all new (the
-// common case: new bars). Speculative insertion (ON CONFLICT) costs about twice as much per row
-// (an extra index probe and a confirmation WAL record per row); see write_rows().
+// The staging path's INSERT without ON CONFLICT, for batches that may have only new keys but were
+// not eligible for the append path. Speculative insertion (ON CONFLICT) costs about twice as much
+// per row (an extra index probe and a confirmation WAL record per row); see write_staged().
+// The staged rows have unique keys (write() deduplicates them first, the later row winning).
 const std::string& insert_new_sql() {
   static const std::string sql = "INSERT INTO technical_indicators (" + indicator_table_columns() +
-                                 ")\nSELECT DISTINCT ON (symbol, date) " +
-                                 indicator_table_columns() + " FROM " + staging_table +
-                                 "\nWHERE " + not_purged(std::string{staging_table} + ".symbol") +
-                                 "\nORDER BY symbol, date, seq DESC";
+                                 ")\nSELECT " + indicator_table_columns() + " FROM " +
+                                 staging_table + "\nWHERE " +
+                                 not_purged(std::string{staging_table} + ".symbol");
   return sql;
 }
 
@@ -51,21 +52,41 @@ const std::string& insert_sql() {
       mine += (i ? ", t." : "t.") + c;
       theirs += (i ? ", EXCLUDED." : "EXCLUDED.") + c;
     }
-    return "INSERT INTO technical_indicators AS t (" + cols + ")\n" +
-           "SELECT DISTINCT ON (symbol, date) " + cols + " FROM " + staging_table +
-           "\nWHERE " + not_purged(std::string{staging_table} + ".symbol") +
-           "\nORDER BY symbol, date, seq DESC\n" + "ON CONFLICT (symbol, date) DO UPDATE SET " +
-           set + "\nWHERE (" + mine + ") IS DISTINCT FROM (" + theirs + ")";
+    return "INSERT INTO technical_indicators AS t (" + cols + ")\n" + "SELECT " + cols +
+           " FROM " + staging_table + "\nWHERE " +
+           not_purged(std::string{staging_table} + ".symbol") + "\n" +
+           "ON CONFLICT (symbol, date) DO UPDATE SET " + set + "\nWHERE (" + mine +
+           ") IS DISTINCT FROM (" + theirs + ")";
   }();
   return sql;
 }
 
-const std::string& copy_sql(copy_format f) {
-  static const std::string text =
-      std::string{"COPY "} + staging_table + " (seq, " + indicator_table_columns() + ") FROM STDIN";
-  static const std::string binary = text + " (FORMAT binary)";
+std::string copy_into(const char* table, copy_format f) {
+  std::string sql = std::string{"COPY "} + table + " (" + indicator_table_columns() + ") FROM STDIN";
+  if (f == copy_format::binary) sql += " (FORMAT binary)";
+  return sql;
+}
+
+const std::string& staging_copy_sql(copy_format f) {
+  static const std::string text = copy_into(staging_table, copy_format::text);
+  static const std::string binary = copy_into(staging_table, copy_format::binary);
   return f == copy_format::binary ? binary : text;
 }
+
+const std::string& append_copy_sql(copy_format f) {
+  static const std::string text = copy_into("technical_indicators", copy_format::text);
+  static const std::string binary = copy_into("technical_indicators", copy_format::binary);
+  return f == copy_format::binary ? binary : text;
+}
+
+// The append path's eligibility, read inside the batch's transaction after the offsets'
+// compare-and-set: the number of the batch's symbols whose first row is at or before the date of
+// their stored processor state (a revision or a recompute), or whose rows are purged. 0: append.
+const std::string append_blockers_sql =
+    "SELECT count(*) FROM unnest($1::text[], $2::date[]) AS u(symbol, first_date)\n"
+    "WHERE EXISTS (SELECT 1 FROM processor_symbol_state p\n"
+    "              WHERE p.symbol = u.symbol AND p.last_date >= u.first_date)\n"
+    "   OR NOT " + not_purged("u.symbol");
 
 constexpr const char* offset_cas_sql =
     "UPDATE processor_offsets SET next_offset = $6, updated_at = now()\n"
@@ -145,6 +166,60 @@ void check_symbol(const std::string& s, const char* what) {
 
 } // namespace
 
+namespace {
+
+struct row_key_hash {
+  std::size_t operator()(const std::pair<std::string_view, day_t>& k) const noexcept {
+    return std::hash<std::string_view>{}(k.first) * 31 + static_cast<std::size_t>(k.second);
+  }
+};
+
+} // namespace
+
+unique_rows make_unique_rows(const std::vector<indicator_row>& rows) {
+  unique_rows out;
+  out.rows = &rows;
+  std::unordered_map<std::string_view, day_t> first; // symbol → earliest date (views of `rows`)
+  std::vector<std::string_view> order;
+  bool simple = true;
+  for (std::size_t i = 0; i < rows.size() && simple; ++i) {
+    const auto& r = rows[i];
+    if (i > 0 && r.symbol == rows[i - 1].symbol) {
+      simple = r.b.date > rows[i - 1].b.date;
+    } else if (first.emplace(r.symbol, r.b.date).second) {
+      order.push_back(r.symbol);
+    } else {
+      simple = false; // the symbol's rows resume after another symbol's
+    }
+  }
+  if (!simple) {
+    std::unordered_map<std::pair<std::string_view, day_t>, std::size_t, row_key_hash> last;
+    last.reserve(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      last[{rows[i].symbol, rows[i].b.date}] = i;
+    first.clear();
+    order.clear();
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const auto& r = rows[i];
+      if (last[{r.symbol, r.b.date}] != i) continue;
+      out.storage.push_back(r);
+      auto [it, fresh] = first.emplace(r.symbol, r.b.date);
+      if (fresh)
+        order.push_back(r.symbol);
+      else
+        it->second = std::min(it->second, r.b.date);
+    }
+    out.rows = &out.storage;
+  }
+  out.symbols.reserve(order.size());
+  out.first_dates.reserve(order.size());
+  for (auto sym : order) {
+    out.symbols.emplace_back(sym);
+    out.first_dates.push_back(first.at(sym));
+  }
+  return out;
+}
+
 struct sink::metric_refs {
   metrics::counter& rows_written;
   metrics::counter& rows_received;
@@ -156,6 +231,13 @@ struct sink::metric_refs {
   metrics::counter& session_limits;
   metrics::histogram& batch_rows;
   metrics::histogram& commit_seconds;
+  metrics::counter& path_append;
+  metrics::counter& path_insert;
+  metrics::counter& path_upsert;
+
+  metrics::counter& by_path(row_path p) const {
+    return p == row_path::append ? path_append : p == row_path::insert ? path_insert : path_upsert;
+  }
 
   explicit metric_refs(metrics::registry& r)
       : rows_written(r.counter("finstream_pg_rows_written_total",
@@ -180,7 +262,15 @@ struct sink::metric_refs {
                                metrics::exponential_buckets(1, 4, 9)))
       , commit_seconds(r.histogram("finstream_pg_commit_seconds",
                                    "time to write one sink batch (encoding, transaction, retries)",
-                                   metrics::default_latency_buckets())) {}
+                                   metrics::default_latency_buckets()))
+      , path_append(r.counter(path_help_name, path_help, {{"path", "append"}}))
+      , path_insert(r.counter(path_help_name, path_help, {{"path", "insert"}}))
+      , path_upsert(r.counter(path_help_name, path_help, {{"path", "upsert"}})) {}
+
+  static constexpr const char* path_help_name = "finstream_pg_row_batches_total";
+  static constexpr const char* path_help =
+      "committed sink batches with rows, by how the rows were written: append (binary COPY "
+      "straight into the table), insert (staged, every key new), upsert (staged, ON CONFLICT)";
 };
 
 namespace {
@@ -197,6 +287,19 @@ bool ended_by_session_limit(const pg_error& e) {
 }
 
 } // namespace
+
+const char* to_string(row_path p) {
+  switch (p) {
+  case row_path::none:
+    return "none";
+  case row_path::append:
+    return "append";
+  case row_path::insert:
+    return "insert";
+  default:
+    return "upsert";
+  }
+}
 
 const char* to_string(write_status s) {
   switch (s) {
@@ -223,11 +326,11 @@ sink::sink(connection conn, sink_options options)
 void sink::ensure_staging() {
   if (staging_generation_ == conn_.generation()) return;
   conn_.exec(std::string{"CREATE TEMPORARY TABLE IF NOT EXISTS "} + staging_table +
-             " (seq integer NOT NULL, LIKE technical_indicators) ON COMMIT DELETE ROWS");
+             " (LIKE technical_indicators) ON COMMIT DELETE ROWS");
   staging_generation_ = conn_.generation();
 }
 
-write_result sink::attempt(const batch& b, const std::string& rows_copy) {
+write_result sink::attempt(const batch& b, const unique_rows& rows, const std::string& rows_copy) {
   write_result out;
   ensure_staging();
   transaction tx(conn_);
@@ -268,10 +371,27 @@ write_result sink::attempt(const batch& b, const std::string& rows_copy) {
     return out;
   }
 
-  // (2) + (3) Rows.
+  // (2) + (3) Rows: appended when eligible, else (or when the append meets a stored key) staged.
   if (!b.rows.empty()) {
-    conn_.copy_in(copy_sql(options_.format), rows_copy);
-    out.rows_written = write_rows();
+    bool fallback = false;
+    if (options_.append_path &&
+        append_blockers(rows) == 0) {
+      conn_.exec("SAVEPOINT finstream_append");
+      try {
+        out.rows_written =
+            static_cast<std::size_t>(conn_.copy_in(append_copy_sql(options_.format), rows_copy));
+        conn_.exec("RELEASE SAVEPOINT finstream_append");
+        out.path = row_path::append;
+      } catch (const pg_error& e) {
+        if (e.sqlstate() != "23505" || !conn_.is_ok()) throw;
+        conn_.exec("ROLLBACK TO SAVEPOINT finstream_append");
+        fallback = true;
+      }
+    }
+    if (out.path != row_path::append) {
+      conn_.copy_in(staging_copy_sql(options_.format), rows_copy);
+      out.rows_written = write_staged(/*try_insert=*/!fallback, out.path);
+    }
   }
 
   // (4) Processor states: the last entry of a symbol wins.
@@ -325,20 +445,31 @@ write_result sink::attempt(const batch& b, const std::string& rows_copy) {
   return out;
 }
 
-std::size_t sink::write_rows() {
-  // Optimistic: plain INSERT under a savepoint; a unique violation (some key is already stored,
-  // or was stored concurrently) rolls back to the savepoint and the batch takes the ON CONFLICT
-  // path. Both give the same table contents.
-  conn_.exec("SAVEPOINT finstream_new_rows");
-  try {
-    const auto n = conn_.exec(insert_new_sql()).affected();
-    conn_.exec("RELEASE SAVEPOINT finstream_new_rows");
-    return static_cast<std::size_t>(n);
-  } catch (const pg_error& e) {
-    if (e.sqlstate() != "23505" || !conn_.is_ok()) throw;
+std::int64_t sink::append_blockers(const unique_rows& rows) {
+  std::vector<param> dates;
+  dates.reserve(rows.first_dates.size());
+  for (day_t d : rows.first_dates)
+    dates.emplace_back(format_date(d));
+  return conn_.query(append_blockers_sql, array_of(rows.symbols), array_literal(dates)).int64(0, 0);
+}
+
+std::size_t sink::write_staged(bool try_insert, row_path& path) {
+  // Optimistic unless the append path just met a stored key: plain INSERT under a savepoint; a
+  // unique violation (some key is already stored, or was stored concurrently) rolls back to the
+  // savepoint and the batch takes the ON CONFLICT path. Both give the same table contents.
+  if (try_insert) {
+    conn_.exec("SAVEPOINT finstream_new_rows");
+    try {
+      const auto n = conn_.exec(insert_new_sql()).affected();
+      conn_.exec("RELEASE SAVEPOINT finstream_new_rows");
+      path = row_path::insert;
+      return static_cast<std::size_t>(n);
+    } catch (const pg_error& e) {
+      if (e.sqlstate() != "23505" || !conn_.is_ok()) throw;
+    }
+    conn_.exec("ROLLBACK TO SAVEPOINT finstream_new_rows");
   }
-  conn_.exec("ROLLBACK TO SAVEPOINT finstream_new_rows");
-  ++stats_.upserts;
+  path = row_path::upsert;
   return static_cast<std::size_t>(conn_.exec(insert_sql()).affected());
 }
 
@@ -348,15 +479,17 @@ write_result sink::write(const batch& b) {
     check_symbol(s.symbol, "processor state");
   for (const auto& c : b.completions)
     check_symbol(c.symbol, "task completion");
-  // Encoded once (and validated: encode_rows checks every row's symbol), reused by retries.
+  // One row per key, encoded once (and validated: encode_rows checks every row's symbol), the
+  // same bytes for either path and for every retry.
+  const auto rows = make_unique_rows(b.rows);
   encoded_rows enc;
-  if (!b.rows.empty()) enc = encode_rows(b.rows, options_.format, /*with_seq=*/true);
+  if (!b.rows.empty()) enc = encode_rows(*rows.rows, options_.format, /*with_seq=*/false);
 
   int attempts = 0;
   write_result out = conn_.with_retry([&](connection&) {
     ++attempts;
     try {
-      return attempt(b, enc.data);
+      return attempt(b, rows, enc.data);
     } catch (const pg_error& e) {
       if (ended_by_session_limit(e)) {
         log::warn("pg", "sink_session_limit", {{"sqlstate", e.sqlstate()}, {"error", e.what()}});
@@ -377,6 +510,8 @@ write_result sink::write(const batch& b) {
     stats_.rows += out.rows;
     stats_.rows_written += out.rows_written;
     stats_.non_finite += out.non_finite;
+    if (out.path == row_path::append) ++stats_.appends;
+    if (out.path == row_path::upsert) ++stats_.upserts;
   } else if (out.status == write_status::duplicate) {
     ++stats_.duplicates;
   } else {
@@ -392,6 +527,7 @@ write_result sink::write(const batch& b) {
       metrics_->rows_written.inc(static_cast<double>(out.rows_written));
       metrics_->non_finite.inc(static_cast<double>(out.non_finite));
       metrics_->batch_rows.observe(static_cast<double>(out.rows));
+      if (out.path != row_path::none) metrics_->by_path(out.path).inc();
     } else if (out.status == write_status::duplicate) {
       metrics_->duplicate.inc();
     } else {
