@@ -139,7 +139,8 @@ struct runtime::impl {
   }
 
   sink_actor spawn_sink() {
-    auto s = sys->spawn<caf::detached>(sink, std::make_shared<pg_batch_writer>(cfg.dsn));
+    auto s = sys->spawn<caf::detached>(sink, cfg.make_writer ? cfg.make_writer()
+                                                             : std::make_shared<pg_batch_writer>(cfg.dsn));
     sinks.push_back(s);
     return s;
   }

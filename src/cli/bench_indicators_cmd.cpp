@@ -1,6 +1,8 @@
 // `finstream bench indicators [--bars N] [--runs R]`: the default indicator set in streaming mode
 // (one bar at a time through indicator_set::update, the processors' code path) over a deterministic
-// synthetic series. Prints the best of R runs; the last line is `bars_per_s=<number>`.
+// synthetic series, then each of its indicators alone (a set of one: `indicator <spec> ns_per_bar=`
+// lines, so a regression shows where). Prints the best of R runs of each; the last line is
+// `bars_per_s=<number>` of the whole set.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -56,19 +58,35 @@ int run_bench_indicators(int argc, char** argv) {
   }
   const auto bars = synthetic_bars(n);
   const auto proto = indicators::indicator_set::default_set();
-  std::vector<double> out(proto.output_count());
-  double best = 1e300, checksum = 0;
-  for (int r = 0; r < runs; ++r) {
-    auto set = proto; // fresh state each run
-    const auto t0 = std::chrono::steady_clock::now();
-    for (const auto& b : bars) {
-      set.update(b, out.data());
-      checksum += out[1] == out[1] ? out[1] : 0.0; // keeps the work observable (NaN in warm-up)
+  // Best of `runs` passes of a fresh copy of `set` over the bars; `checksum` keeps the work
+  // observable (NaN during warm-up counts as 0).
+  double checksum = 0;
+  auto best_seconds = [&](const indicators::indicator_set& set_proto) {
+    std::vector<double> out(set_proto.output_count());
+    double best = 1e300;
+    for (int r = 0; r < runs; ++r) {
+      auto set = set_proto; // fresh state each run
+      const auto t0 = std::chrono::steady_clock::now();
+      for (const auto& b : bars) {
+        set.update(b, out.data());
+        checksum += out[0] == out[0] ? out[0] : 0.0;
+      }
+      const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
+      best = std::min(best, dt.count());
     }
-    const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
-    best = std::min(best, dt.count());
-  }
+    return best;
+  };
+  const double best = best_seconds(proto);
   std::printf("indicators=%s\n", proto.spec().c_str());
+  double sum_alone = 0;
+  for (const auto& item : proto.items()) {
+    const indicators::indicator_set one{std::vector<indicators::indicator_spec>{item}};
+    const double t = best_seconds(one);
+    sum_alone += t;
+    std::printf("indicator %-18s ns_per_bar=%.2f\n", one.spec().c_str(),
+                t * 1e9 / static_cast<double>(n));
+  }
+  std::printf("sum_of_indicators_alone ns_per_bar=%.1f\n", sum_alone * 1e9 / static_cast<double>(n));
   std::printf("outputs=%zu bars=%zu runs=%d best_seconds=%.6f ns_per_bar=%.1f checksum=%.6g\n",
               proto.output_count(), n, runs, best, best * 1e9 / static_cast<double>(n), checksum);
   std::printf("bars_per_s=%.0f\n", static_cast<double>(n) / best);

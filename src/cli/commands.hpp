@@ -29,5 +29,6 @@ int run_export(int argc, char** argv);
 int run_bench_indicators(int argc, char** argv);
 int run_bench_sink(int argc, char** argv);
 int run_bench_e2e(int argc, char** argv);
+int run_bench_daily(int argc, char** argv);
 
 } // namespace finstream::cli

@@ -9,7 +9,8 @@
 //                          of the replica that owns it (fencing)
 //   processor_symbol_state per-symbol streaming indicator state (bytes), last processed date,
 //                          algorithm version
-//   latest_indicators      view: the newest technical_indicators row of each symbol
+//   latest_indicators      view: the newest technical_indicators row of each symbol (v6: of each
+//                          symbol of symbol_state/processor_symbol_state, by index lookups)
 //   backfill_requests      (v2) ranges to (re)fetch, recorded by `finstream backfill`
 //                          (v3: symbol_state.started_at, when an agent started the task)
 //   rate_limits            (v4) token buckets shared by every process of a deployment

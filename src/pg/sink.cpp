@@ -81,12 +81,16 @@ const std::string& append_copy_sql(copy_format f) {
 
 // The append path's eligibility, read inside the batch's transaction after the offsets'
 // compare-and-set: the number of the batch's symbols whose first row is at or before the date of
-// their stored processor state (a revision or a recompute), or whose rows are purged. 0: append.
-const std::string append_blockers_sql =
-    "SELECT count(*) FROM unnest($1::text[], $2::date[]) AS u(symbol, first_date)\n"
-    "WHERE EXISTS (SELECT 1 FROM processor_symbol_state p\n"
-    "              WHERE p.symbol = u.symbol AND p.last_date >= u.first_date)\n"
-    "   OR NOT " + not_purged("u.symbol");
+// their stored processor state (a revision or a recompute), plus the number of its symbols that
+// are purged. 0: append. Both read by primary key: `symbol = ANY` lets the planner see how few
+// rows qualify (a plain join with unnest, or an OR of two EXISTS, is planned as a scan of the
+// whole table once the batch has a few dozen symbols).
+constexpr const char* append_blockers_sql =
+    "SELECT (SELECT count(*) FROM processor_symbol_state p\n"
+    "        JOIN unnest($1::text[], $2::date[]) AS u(symbol, first_date) ON u.symbol = p.symbol\n"
+    "        WHERE p.symbol = ANY($1::text[]) AND p.last_date >= u.first_date)\n"
+    "     + (SELECT count(*) FROM symbol_exclusions x\n"
+    "        WHERE x.symbol = ANY($1::text[]) AND x.purged_at IS NOT NULL)";
 
 constexpr const char* offset_cas_sql =
     "UPDATE processor_offsets SET next_offset = $6, updated_at = now()\n"
@@ -373,9 +377,11 @@ write_result sink::attempt(const batch& b, const unique_rows& rows, const std::s
 
   // (2) + (3) Rows: appended when eligible, else (or when the append meets a stored key) staged.
   if (!b.rows.empty()) {
-    bool fallback = false;
-    if (options_.append_path &&
-        append_blockers(rows) == 0) {
+    // Without the append path, the staged rows are tried as new keys first; when the append
+    // path was refused (a revision, a recompute: keys are stored) or met a stored key, they go
+    // straight to ON CONFLICT.
+    bool try_insert = !options_.append_path;
+    if (options_.append_path && append_blockers(rows) == 0) {
       conn_.exec("SAVEPOINT finstream_append");
       try {
         out.rows_written =
@@ -385,12 +391,11 @@ write_result sink::attempt(const batch& b, const unique_rows& rows, const std::s
       } catch (const pg_error& e) {
         if (e.sqlstate() != "23505" || !conn_.is_ok()) throw;
         conn_.exec("ROLLBACK TO SAVEPOINT finstream_append");
-        fallback = true;
       }
     }
     if (out.path != row_path::append) {
       conn_.copy_in(staging_copy_sql(options_.format), rows_copy);
-      out.rows_written = write_staged(/*try_insert=*/!fallback, out.path);
+      out.rows_written = write_staged(try_insert, out.path);
     }
   }
 
@@ -454,9 +459,9 @@ std::int64_t sink::append_blockers(const unique_rows& rows) {
 }
 
 std::size_t sink::write_staged(bool try_insert, row_path& path) {
-  // Optimistic unless the append path just met a stored key: plain INSERT under a savepoint; a
-  // unique violation (some key is already stored, or was stored concurrently) rolls back to the
-  // savepoint and the batch takes the ON CONFLICT path. Both give the same table contents.
+  // Optimistic when `try_insert`: plain INSERT under a savepoint; a unique violation (some key is
+  // already stored, or was stored concurrently) rolls back to the savepoint and the batch takes
+  // the ON CONFLICT path. Both give the same table contents.
   if (try_insert) {
     conn_.exec("SAVEPOINT finstream_new_rows");
     try {

@@ -13,9 +13,9 @@
 // violation rolls back to the savepoint and the batch takes the staging path, straight to ON
 // CONFLICT. Staging path (revisions, recomputes, batches the append met a stored key in): COPY
 // into a session-local staging table (temporary: never WAL-logged, emptied at commit), then
-// INSERT INTO technical_indicators SELECT ... (tried first without ON CONFLICT under a
-// savepoint, falling back to ON CONFLICT DO UPDATE when a key exists; rows equal to the stored
-// ones are not rewritten). Both paths leave the same table contents.
+// INSERT INTO technical_indicators SELECT ... ON CONFLICT DO UPDATE (rows equal to the stored
+// ones are not rewritten). With the append path switched off (sink_options), the staged INSERT
+// is tried first without ON CONFLICT under a savepoint. Both paths leave the same contents.
 //
 // Fencing rules of the append path. Its correctness rests on the primary key alone: a row the
 // append would insert over a stored key fails the whole COPY, so the eligibility query is only a
