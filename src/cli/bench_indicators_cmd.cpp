@@ -91,7 +91,8 @@ int run_bench_indicators(int argc, char** argv) {
     std::printf("indicator %-18s ns_per_bar=%.2f\n", alone[i].spec().c_str(),
                 best_alone[i] * 1e9 / static_cast<double>(n));
   }
-  std::printf("sum_of_indicators_alone ns_per_bar=%.1f\n", sum_alone * 1e9 / static_cast<double>(n));
+  std::printf("sum_of_indicators_alone ns_per_bar=%.1f\n",
+              sum_alone * 1e9 / static_cast<double>(n));
   std::printf("outputs=%zu bars=%zu runs=%d best_seconds=%.6f ns_per_bar=%.1f checksum=%.6g\n",
               proto.output_count(), n, runs, best, best * 1e9 / static_cast<double>(n), checksum);
   std::printf("bars_per_s=%.0f\n", static_cast<double>(n) / best);

@@ -62,7 +62,8 @@ const std::string& insert_sql() {
 }
 
 std::string copy_into(const char* table, copy_format f) {
-  std::string sql = std::string{"COPY "} + table + " (" + indicator_table_columns() + ") FROM STDIN";
+  std::string sql =
+      std::string{"COPY "} + table + " (" + indicator_table_columns() + ") FROM STDIN";
   if (f == copy_format::binary) sql += " (FORMAT binary)";
   return sql;
 }
@@ -167,10 +168,6 @@ void check_symbol(const std::string& s, const char* what) {
     throw std::invalid_argument(std::string{"pg: refusing to write a "} + what +
                                 " with an invalid symbol: " + *err);
 }
-
-} // namespace
-
-namespace {
 
 struct row_key_hash {
   std::size_t operator()(const std::pair<std::string_view, day_t>& k) const noexcept {
