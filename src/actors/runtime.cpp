@@ -144,7 +144,9 @@ struct runtime::impl {
   }
 
   sink_actor spawn_sink() {
-    auto s = sys->spawn<caf::detached>(sink, std::make_shared<pg_batch_writer>(cfg.dsn));
+    std::shared_ptr<engine::batch_writer> writer =
+        cfg.make_writer ? cfg.make_writer() : std::make_shared<pg_batch_writer>(cfg.dsn);
+    auto s = sys->spawn<caf::detached>(sink, std::move(writer));
     sinks.push_back(s);
     return s;
   }

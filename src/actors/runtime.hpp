@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "actors/local_processor.hpp"
+#include "engine/commit.hpp"
 #include "engine/manager_core.hpp"
 #include "indicators/indicator_set.hpp"
 #include "kafka/config.hpp"
@@ -54,6 +55,9 @@ struct runtime_config {
   processor_options processing;
   std::size_t batch_bars = 1000;
   int worker_threads = 0; // CAF scheduler threads (0: one per core)
+  /// The processors' batch writers, one per processor; empty: PostgreSQL (pg_batch_writer on
+  /// `dsn`). `finstream bench e2e` passes one that writes nowhere to measure the rest.
+  std::function<std::shared_ptr<engine::batch_writer>()> make_writer;
 };
 
 /// Spawns every actor on construction (after migrating the schema and, with Kafka, creating the

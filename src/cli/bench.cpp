@@ -16,6 +16,7 @@ int run_bench(int argc, char** argv) {
       {"indicators", run_bench_indicators, "default indicator set, streaming, synthetic bars"},
       {"sink", run_bench_sink, "PostgreSQL sink vs plain COPY (--pg DSN --rows N)"},
       {"e2e", run_bench_e2e, "synthetic universe through Kafka into PostgreSQL"},
+      {"daily", run_bench_daily, "one new trading day with 1 vs 20 years of stored history"},
   };
   if (argc >= 2) {
     for (const auto& b : benches)

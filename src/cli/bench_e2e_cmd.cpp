@@ -1,23 +1,24 @@
 // `finstream bench e2e --kafka … --pg … [--symbols N --years Y]`: a synthetic universe through the
 // real broker into PostgreSQL with the full default indicator set (manager, agents and processors
-// in this process, bound through Kafka exactly as `finstream run`), next to a plain COPY of the
-// same rows into an equivalent table measured in the same run. Scratch schema and topics, removed
-// at the end. The last line is `bars_per_s=<end-to-end throughput>`.
+// in this process, bound through Kafka exactly as `finstream run`). In the same run, for scale:
+// the same pipeline with processors writing nowhere (the Kafka share: fetch, publish, consume,
+// compute), and a binary COPY (PostgreSQL's fastest way in; text COPY as an extra line) of the
+// same rows into a table with the same primary key. Scratch schemas and topics, removed at the
+// end. The last line is `bars_per_s=<end-to-end throughput>`.
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <thread>
 #include <unistd.h>
 
 #include "actors/runtime.hpp"
+#include "cli/bench_pipeline.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
-#include "core/log.hpp"
-#include "kafka/admin.hpp"
 #include "metrics/metrics.hpp"
+#include "pg/connection.hpp"
 #include "pg/copy_format.hpp"
-#include "pg/dsn.hpp"
-#include "pg/migrations.hpp"
-#include "sources/synthetic.hpp"
+
 
 namespace finstream::cli {
 
@@ -51,6 +52,23 @@ std::vector<indicator_row> read_rows(pg::connection& c) {
   return rows;
 }
 
+// The processors' writer of the Kafka-share run: commits nothing, counts the rows it was handed.
+class discard_writer : public engine::batch_writer {
+public:
+  explicit discard_writer(std::shared_ptr<std::atomic<std::uint64_t>> rows)
+      : rows_(std::move(rows)) {}
+  engine::commit_reply write(const engine::commit_request& request) override {
+    rows_->fetch_add(request.output.rows.size());
+    engine::commit_reply r;
+    r.ok = true;
+    r.rows = request.output.rows.size();
+    return r;
+  }
+
+private:
+  std::shared_ptr<std::atomic<std::uint64_t>> rows_;
+};
+
 } // namespace
 
 int run_bench_e2e(int argc, char** argv) {
@@ -59,88 +77,29 @@ int run_bench_e2e(int argc, char** argv) {
                "finstream bench e2e"};
   // Large enough that the consumer groups' start-up (~2 s of joins and rebalances) is not what is
   // measured: 500 × 20 years ≈ 2.6 million bars.
-  int symbols = 500;
+  pipeline_options o{app, 500};
   int years = 20;
-  int agents = 2;
-  int processors = 2;
-  int partitions = 30;
-  app.add_option("--symbols", symbols, "synthetic symbols")->check(CLI::Range(1, 100000));
   app.add_option("--years", years, "years of daily bars per symbol (ending 2020-12-31)")
       ->check(CLI::Range(1, 60));
-  app.add_option("--agents", agents, "agent actors")->check(CLI::Range(1, 64));
-  app.add_option("--processors", processors, "processor actors")->check(CLI::Range(1, 64));
-  app.add_option("--partitions", partitions, "partitions of the scratch topics")
-      ->check(CLI::Range(1, 1000));
-  option_binder binder{app,
-                       {"kafka.bootstrap", "pg.dsn", "pg.dsn_file", "log.level",
-                        "processor.batch_rows", "processor.batch_ms", "processor.max_inflight"}};
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? exit_ok : exit_usage;
-  }
-  settings s;
-  std::string dsn;
-  try {
-    s = binder.resolve();
-    log::setup(s.origin("log.level") == "flag" ? s.str("log.level") : std::string{"warn"});
-    dsn = resolve_dsn(s);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "finstream bench e2e: %s\n", e.what());
-    return exit_usage;
-  }
+  if (auto rc = o.parse(app, argc, argv, "e2e")) return *rc;
+  const int symbols = o.symbols, agents = o.agents, processors = o.processors,
+            partitions = o.partitions;
+  const auto& s = o.s;
+  const auto& dsn = o.dsn;
   const std::string tag = "finstream_bench_" + std::to_string(::getpid());
-  pg::connection admin_conn{dsn};
-  const auto qschema = pg::quote_identifier(admin_conn, tag);
-  admin_conn.exec("DROP SCHEMA IF EXISTS " + qschema + " CASCADE");
-  admin_conn.exec("CREATE SCHEMA " + qschema);
-  std::string options;
-  for (const auto& [k, v] : pg::dsn_settings(dsn))
-    if (k == "options") options = v + " ";
-  const auto bench_dsn = pg::dsn_with(dsn, {{"options", options + "-c search_path=" + tag}});
-
-  actors::kafka_topology k;
-  k.client.bootstrap_servers = s.str("kafka.bootstrap");
-  k.task_topic = tag + "_tasks";
-  k.data_topic = tag + "_bars";
-  k.agent_group = tag + "_agents";
-  k.processor_group = tag + "_processors";
-  k.partitions = partitions;
+  const day_t from = make_day(2020 - years + 1, 1, 1), to = make_day(2020, 12, 31);
 
   int rc = exit_ok;
   try {
-    pg::connection c{bench_dsn};
-    pg::migrate(c);
-    actors::runtime_config cfg;
-    cfg.roles = {1, agents, processors};
-    cfg.kafka = k;
-    cfg.dsn = bench_dsn;
-    auto universe = synthetic_symbols(static_cast<std::size_t>(symbols));
-    cfg.universe = [universe] { return universe; };
-    cfg.manager.from = make_day(2020 - years + 1, 1, 1);
-    cfg.manager.to = make_day(2020, 12, 31);
-    cfg.manager_poll = std::chrono::milliseconds{100};
-    cfg.processing = make_processor_options(s);
-    source_options so;
-    so.spec = "synthetic";
-    auto factory = std::make_shared<source_factory>(so);
-    cfg.make_source = [factory] { return factory->make(); };
+    // Two scratch pipelines: into PostgreSQL, and with processors writing nowhere.
+    scratch_pipeline main_run{s, dsn, tag, partitions};
+    pg::connection c{main_run.dsn()};
+    const auto cfg = main_run.config(symbols, from, to, agents, processors);
     std::printf("symbols=%d years=%d agents=%d processors=%d partitions=%d batch_rows=%zu\n",
                 symbols, years, agents, processors, partitions, cfg.processing.batch_rows);
     std::fflush(stdout);
 
-    const auto t0 = clock_type::now();
-    double seconds = 0;
-    {
-      actors::runtime rt{cfg};
-      for (;;) {
-        std::this_thread::sleep_for(std::chrono::milliseconds{50});
-        auto p = rt.progress();
-        if (p && p->idle) break;
-        if (since(t0) > 3600) throw std::runtime_error("not done within an hour");
-      }
-      seconds = since(t0);
-    }
+    const double seconds = run_until_idle(cfg);
     const auto bars = std::stoll(c.exec("SELECT count(*) FROM technical_indicators").str(0, 0));
     const double e2e_rate = static_cast<double>(bars) / seconds;
     std::printf("e2e                seconds=%.3f bars=%lld bars_per_s=%.0f\n", seconds, bars,
@@ -157,32 +116,63 @@ int run_bench_e2e(int argc, char** argv) {
                   static_cast<unsigned long long>(n),
                   n ? batch_rows.sum() / static_cast<double>(n) : 0.0,
                   commit.count() ? 1000 * commit.sum() / static_cast<double>(commit.count()) : 0.0);
+      std::printf("sink_paths         append=%.0f insert=%.0f upsert=%.0f\n",
+                  reg.counter("finstream_pg_row_batches_total", "", {{"path", "append"}}).value(),
+                  reg.counter("finstream_pg_row_batches_total", "", {{"path", "insert"}}).value(),
+                  reg.counter("finstream_pg_row_batches_total", "", {{"path", "upsert"}}).value());
     }
+    std::fflush(stdout);
 
-    // Baseline: the same rows, one plain COPY (text, like psql \copy) into a table with the same
-    // primary key, in one transaction.
+    // The Kafka share: the same universe through fresh topics, processors writing nowhere, until
+    // they were handed as many rows as the first run stored.
+    double kafka_seconds = 0;
+    {
+      scratch_pipeline kafka_run{s, dsn, tag + "_k", partitions};
+      auto kcfg = kafka_run.config(symbols, from, to, agents, processors);
+      auto handed = std::make_shared<std::atomic<std::uint64_t>>(0);
+      kcfg.make_writer = [handed] { return std::make_shared<discard_writer>(handed); };
+      const auto t1 = clock_type::now();
+      actors::runtime rt{kcfg};
+      while (handed->load() < static_cast<std::uint64_t>(bars)) {
+        std::this_thread::sleep_for(std::chrono::milliseconds{50});
+        if (since(t1) > 3600) throw std::runtime_error("Kafka-only run not done within an hour");
+        if (auto f = rt.failure()) throw std::runtime_error("Kafka-only run: " + *f);
+      }
+      kafka_seconds = since(t1);
+    }
+    std::printf("kafka_only         seconds=%.3f bars_per_s=%.0f (processors writing nowhere)\n",
+                kafka_seconds, static_cast<double>(bars) / kafka_seconds);
+    std::printf("kafka_share=%.2f\n", kafka_seconds / seconds);
+    std::fflush(stdout);
+
+    // Baselines: the same rows, one COPY each into a table with the same primary key, in one
+    // transaction: binary (the server's fastest way in), then text (like psql \copy).
     auto rows = read_rows(c);
-    auto enc = pg::encode_rows(rows, default_indicator_columns(), pg::copy_format::text, false);
     c.exec("CREATE TABLE plain_copy (LIKE technical_indicators INCLUDING ALL)");
-    c.exec("CHECKPOINT");
-    const auto t1 = clock_type::now();
-    c.copy_in("COPY plain_copy (" + pg::indicator_table_columns() + ") FROM STDIN", enc.data);
-    const double copy_seconds = since(t1);
-    const double copy_rate = static_cast<double>(rows.size()) / copy_seconds;
-    std::printf("plain_copy_text    seconds=%.3f rows=%zu rows_per_s=%.0f\n", copy_seconds,
-                rows.size(), copy_rate);
-    std::printf("e2e_vs_plain_copy=%.2f\n", e2e_rate / copy_rate);
+    double binary_rate = 0;
+    for (auto f : {pg::copy_format::binary, pg::copy_format::text}) {
+      auto enc = pg::encode_rows(rows, default_indicator_columns(), f, false);
+      c.exec("TRUNCATE plain_copy");
+      c.exec("CHECKPOINT");
+      std::string sql = "COPY plain_copy (" +
+                        pg::indicator_table_columns(default_indicator_columns()) + ") FROM STDIN";
+      if (f == pg::copy_format::binary) sql += " (FORMAT binary)";
+      const auto t1 = clock_type::now();
+      c.copy_in(sql, enc.data);
+      const double copy_seconds = since(t1);
+      const double copy_rate = static_cast<double>(rows.size()) / copy_seconds;
+      std::printf("plain_copy_%-8s seconds=%.3f rows=%zu rows_per_s=%.0f\n", pg::to_string(f),
+                  copy_seconds, rows.size(), copy_rate);
+      if (f == pg::copy_format::binary)
+        binary_rate = copy_rate;
+      else
+        std::printf("e2e_vs_plain_copy_text=%.2f\n", e2e_rate / copy_rate);
+    }
+    std::printf("e2e_vs_binary_copy=%.2f\n", e2e_rate / binary_rate);
     std::printf("bars_per_s=%.0f\n", e2e_rate);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "finstream bench e2e: %s\n", e.what());
     rc = exit_failure;
-  }
-  try {
-    admin_conn.exec("DROP SCHEMA IF EXISTS " + qschema + " CASCADE");
-    kafka::admin{k.client}.delete_topics(
-        {k.task_topic, k.data_topic, k.task_topic + k.dlq_suffix, k.data_topic + k.dlq_suffix});
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "finstream bench e2e: cleanup: %s\n", e.what());
   }
   return rc;
 }

@@ -1,6 +1,8 @@
 // `finstream bench indicators [--bars N] [--runs R]`: the default indicator set in streaming mode
 // (one bar at a time through indicator_set::update, the processors' code path) over a deterministic
-// synthetic series. Prints the best of R runs; the last line is `bars_per_s=<number>`.
+// synthetic series, then each of its indicators alone (a set of one: `indicator <spec> ns_per_bar=`
+// lines, so a regression shows where). Prints the best of R runs of each; the last line is
+// `bars_per_s=<number>` of the whole set.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -56,19 +58,41 @@ int run_bench_indicators(int argc, char** argv) {
   }
   const auto bars = synthetic_bars(n);
   const auto proto = indicators::indicator_set::default_set();
-  std::vector<double> out(proto.output_count());
-  double best = 1e300, checksum = 0;
-  for (int r = 0; r < runs; ++r) {
-    auto set = proto; // fresh state each run
+  // One pass of a fresh copy of `set_proto` over the bars, in seconds; `checksum` keeps the work
+  // observable (NaN during warm-up counts as 0).
+  double checksum = 0;
+  auto pass = [&](const indicators::indicator_set& set_proto) {
+    std::vector<double> out(set_proto.output_count());
+    auto set = set_proto; // fresh state each pass
     const auto t0 = std::chrono::steady_clock::now();
     for (const auto& b : bars) {
       set.update(b, out.data());
-      checksum += out[1] == out[1] ? out[1] : 0.0; // keeps the work observable (NaN in warm-up)
+      checksum += out[0] == out[0] ? out[0] : 0.0;
     }
     const std::chrono::duration<double> dt = std::chrono::steady_clock::now() - t0;
-    best = std::min(best, dt.count());
+    return dt.count();
+  };
+  // The whole set, then each indicator alone; rounds interleave them so that a change of load on
+  // a shared machine hits every figure alike. Best of `runs` rounds each.
+  std::vector<indicators::indicator_set> alone;
+  for (const auto& item : proto.items())
+    alone.emplace_back(std::vector<indicators::indicator_spec>{item});
+  double best = 1e300;
+  std::vector<double> best_alone(alone.size(), 1e300);
+  for (int r = 0; r < runs; ++r) {
+    best = std::min(best, pass(proto));
+    for (std::size_t i = 0; i < alone.size(); ++i)
+      best_alone[i] = std::min(best_alone[i], pass(alone[i]));
   }
   std::printf("indicators=%s\n", proto.spec().c_str());
+  double sum_alone = 0;
+  for (std::size_t i = 0; i < alone.size(); ++i) {
+    sum_alone += best_alone[i];
+    std::printf("indicator %-18s ns_per_bar=%.2f\n", alone[i].spec().c_str(),
+                best_alone[i] * 1e9 / static_cast<double>(n));
+  }
+  std::printf("sum_of_indicators_alone ns_per_bar=%.1f\n",
+              sum_alone * 1e9 / static_cast<double>(n));
   std::printf("outputs=%zu bars=%zu runs=%d best_seconds=%.6f ns_per_bar=%.1f checksum=%.6g\n",
               proto.output_count(), n, runs, best, best * 1e9 / static_cast<double>(n), checksum);
   std::printf("bars_per_s=%.0f\n", static_cast<double>(n) / best);

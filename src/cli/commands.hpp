@@ -30,5 +30,6 @@ int run_indicators_set(int argc, char** argv);
 int run_bench_indicators(int argc, char** argv);
 int run_bench_sink(int argc, char** argv);
 int run_bench_e2e(int argc, char** argv);
+int run_bench_daily(int argc, char** argv);
 
 } // namespace finstream::cli

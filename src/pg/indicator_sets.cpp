@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "pg/copy_format.hpp"
+#include "pg/migrations.hpp"
 
 namespace finstream::pg {
 
@@ -48,6 +49,8 @@ indicator_set_change write_indicator_set(connection& c, const std::string& spec,
                 " double precision");
       out.added_columns.push_back(col);
     }
+    // The view lists the table's columns as they were when it was made: the added ones too.
+    if (!out.added_columns.empty()) conn.exec(latest_indicators_view_sql());
     auto cur = conn.exec("SELECT spec, version FROM indicator_set FOR UPDATE");
     const std::int64_t version = cur.rows() ? cur.int64(0, 1) : 0;
     out.now = {cur.rows() ? cur.str(0, 0) : std::string{}, version};

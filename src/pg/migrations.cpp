@@ -32,6 +32,28 @@ std::string indicators_ddl() {
   return ddl;
 }
 
+} // namespace
+
+// The newest row of each symbol, by index (migration 6); run again when columns are added.
+const char* latest_indicators_view_sql() {
+  return "DO $$\n"
+         "DECLARE cols text;\n"
+         "BEGIN\n"
+         "  SELECT string_agg(CASE WHEN attname = 'symbol' THEN 's.symbol'\n"
+         "                         ELSE 't.' || quote_ident(attname) END, ', ' ORDER BY attnum)\n"
+         "    INTO cols FROM pg_attribute\n"
+         "    WHERE attrelid = 'technical_indicators'::regclass AND attnum > 0\n"
+         "      AND NOT attisdropped;\n"
+         "  EXECUTE 'CREATE OR REPLACE VIEW latest_indicators AS SELECT ' || cols ||\n"
+         "    ' FROM (SELECT symbol FROM symbol_state'\n"
+         "    ' UNION SELECT symbol FROM processor_symbol_state) AS s'\n"
+         "    ' CROSS JOIN LATERAL (SELECT * FROM technical_indicators i'\n"
+         "    ' WHERE i.symbol = s.symbol ORDER BY i.date DESC LIMIT 1) AS t';\n"
+         "END $$";
+}
+
+namespace {
+
 std::vector<migration> build() {
   std::vector<migration> all;
   all.push_back(
@@ -127,6 +149,20 @@ std::vector<migration> build() {
                      "  updated_at timestamptz NOT NULL\n"
                      ")",
                  }});
+  all.push_back(
+      {6,
+       "latest_indicators by index",
+       {
+           // The newest row of each symbol that symbol_state or processor_symbol_state knows (every
+           // symbol a processor wrote rows for has a processor state, written by the same
+           // transaction): one backward primary-key probe per symbol instead of a DISTINCT ON
+           // over the whole table, so a lookup costs the same at any history length. A filter on
+           // symbol reaches both tables' primary keys.
+           // The columns are those of technical_indicators in table order (what the view's
+           // `*` gave), the symbol taken from the driving table so that a filter on it reaches
+           // both primary keys (a filter on the LATERAL side would not).
+           latest_indicators_view_sql(),
+       }});
   all.push_back(
       {7,
        "configurable indicator set",

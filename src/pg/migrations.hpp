@@ -9,7 +9,8 @@
 //                          of the replica that owns it (fencing)
 //   processor_symbol_state per-symbol streaming indicator state (bytes), last processed date,
 //                          algorithm version
-//   latest_indicators      view: the newest technical_indicators row of each symbol
+//   latest_indicators      view: the newest technical_indicators row of each symbol (v6: of each
+//                          symbol of symbol_state/processor_symbol_state, by index lookups)
 //   backfill_requests      (v2) ranges to (re)fetch, recorded by `finstream backfill`
 //                          (v3: symbol_state.started_at, when an agent started the task)
 //   rate_limits            (v4) token buckets shared by every process of a deployment
@@ -35,6 +36,12 @@ struct migration {
 
 /// Every migration this binary knows, ascending by version.
 const std::vector<migration>& migrations();
+
+/// (Re)creates view latest_indicators over technical_indicators' current columns: the newest row
+/// of each symbol known to symbol_state or processor_symbol_state, one primary-key probe each.
+/// Run by migration 6 and again whenever indicator columns are added (CREATE OR REPLACE VIEW
+/// accepts columns appended at the end).
+const char* latest_indicators_view_sql();
 
 struct migrate_result {
   std::vector<int> applied; // versions applied by this call (empty: the schema was up to date)

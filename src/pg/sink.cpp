@@ -1,9 +1,10 @@
-// The batch writer: offsets compare-and-set, staging COPY, INSERT ... SELECT DISTINCT ON ... ON
-// CONFLICT, state upserts, all in one transaction, retried whole after a lost connection.
+// The batch writer: offsets compare-and-set, rows appended by COPY or staged and upserted, state
+// upserts, all in one transaction, retried whole after a lost connection.
 #include "pg/sink.hpp"
 
 #include <algorithm>
 #include <stdexcept>
+#include <string_view>
 #include <unordered_map>
 
 #include "core/log.hpp"
@@ -19,6 +20,8 @@ namespace {
 // Session-local staging table: a temporary table (no WAL, no index), created once per connection
 // generation, emptied by every commit or rollback of the transaction that filled it.
 constexpr const char* staging_table = "finstream_staging";
+// Staging table of fills (column_fill): a second temporary table like the first.
+constexpr const char* fill_staging_table = "finstream_fill_staging";
 
 // Rows of purged symbols (`finstream symbols drop --purge`, see pg/symbol_admin.hpp) are dropped
 // while the symbol stays excluded, so messages replayed after a purge do not bring them back.
@@ -27,17 +30,14 @@ std::string not_purged(const std::string& symbol_column) {
          " AND x.purged_at IS NOT NULL)";
 }
 
-// Staging table of fills (column_fill): a second temporary table like the first.
-constexpr const char* fill_staging_table = "finstream_fill_staging";
-
-// The fast path: the same INSERT without ON CONFLICT, for batches whose keys are all new (the
-// common case: new bars). Speculative insertion (ON CONFLICT) costs about twice as much per row
-// (an extra index probe and a confirmation WAL record per row); see write_rows().
+// The staging path's INSERT without ON CONFLICT, for batches that may have only new keys but were
+// not eligible for the append path. Speculative insertion (ON CONFLICT) costs about twice as much
+// per row (an extra index probe and a confirmation WAL record per row); see write_staged().
+// The staged rows have unique keys (write() deduplicates them first, the later row winning).
 std::string insert_new_sql(const std::vector<std::string>& columns) {
   const std::string cols = indicator_table_columns(columns);
-  return "INSERT INTO technical_indicators (" + cols + ")\nSELECT DISTINCT ON (symbol, date) " +
-         cols + " FROM " + staging_table + "\nWHERE " +
-         not_purged(std::string{staging_table} + ".symbol") + "\nORDER BY symbol, date, seq DESC";
+  return "INSERT INTO technical_indicators (" + cols + ")\nSELECT " + cols + " FROM " +
+         staging_table + "\nWHERE " + not_purged(std::string{staging_table} + ".symbol");
 }
 
 std::string insert_sql(const std::vector<std::string>& columns) {
@@ -51,17 +51,18 @@ std::string insert_sql(const std::vector<std::string>& columns) {
     mine += (i ? ", t." : "t.") + c;
     theirs += (i ? ", EXCLUDED." : "EXCLUDED.") + c;
   }
-  return "INSERT INTO technical_indicators AS t (" + cols + ")\n" +
-         "SELECT DISTINCT ON (symbol, date) " + cols + " FROM " + staging_table + "\nWHERE " +
-         not_purged(std::string{staging_table} + ".symbol") + "\nORDER BY symbol, date, seq DESC\n" +
+  return "INSERT INTO technical_indicators AS t (" + cols + ")\n" + "SELECT " + cols + " FROM " +
+         staging_table + "\nWHERE " + not_purged(std::string{staging_table} + ".symbol") + "\n" +
          "ON CONFLICT (symbol, date) DO UPDATE SET " + set + "\nWHERE (" + mine +
          ") IS DISTINCT FROM (" + theirs + ")";
 }
 
-std::string copy_sql(const char* table, const std::vector<std::string>& columns, copy_format f) {
-  std::string sql = std::string{"COPY "} + table + " (seq, " + indicator_table_columns(columns) +
-                    ") FROM STDIN";
-  return f == copy_format::binary ? sql + " (FORMAT binary)" : sql;
+// COPY of rows encoded by encode_rows(..., with_seq=false) with the same `columns`.
+std::string copy_into(const char* table, const std::vector<std::string>& columns, copy_format f) {
+  std::string sql =
+      std::string{"COPY "} + table + " (" + indicator_table_columns(columns) + ") FROM STDIN";
+  if (f == copy_format::binary) sql += " (FORMAT binary)";
+  return sql;
 }
 
 // A fill sets only its indicator columns of rows already stored (a row not stored is left out:
@@ -89,6 +90,19 @@ constexpr const char* fill_stale_sql =
     "WHERE s.version > $2\n"
     "ON CONFLICT (symbol) DO UPDATE SET\n"
     "  version = GREATEST(indicator_fill_pending.version, EXCLUDED.version)";
+
+// The append path's eligibility, read inside the batch's transaction after the offsets'
+// compare-and-set: the number of the batch's symbols whose first row is at or before the date of
+// their stored processor state (a revision or a recompute), plus the number of its symbols that
+// are purged. 0: append. Both read by primary key: `symbol = ANY` lets the planner see how few
+// rows qualify (a plain join with unnest, or an OR of two EXISTS, is planned as a scan of the
+// whole table once the batch has a few dozen symbols).
+constexpr const char* append_blockers_sql =
+    "SELECT (SELECT count(*) FROM processor_symbol_state p\n"
+    "        JOIN unnest($1::text[], $2::date[]) AS u(symbol, first_date) ON u.symbol = p.symbol\n"
+    "        WHERE p.symbol = ANY($1::text[]) AND p.last_date >= u.first_date)\n"
+    "     + (SELECT count(*) FROM symbol_exclusions x\n"
+    "        WHERE x.symbol = ANY($1::text[]) AND x.purged_at IS NOT NULL)";
 
 constexpr const char* offset_cas_sql =
     "UPDATE processor_offsets SET next_offset = $6, updated_at = now()\n"
@@ -166,7 +180,57 @@ void check_symbol(const std::string& s, const char* what) {
                                 " with an invalid symbol: " + *err);
 }
 
+struct row_key_hash {
+  std::size_t operator()(const std::pair<std::string_view, day_t>& k) const noexcept {
+    return std::hash<std::string_view>{}(k.first) * 31 + static_cast<std::size_t>(k.second);
+  }
+};
+
 } // namespace
+
+unique_rows make_unique_rows(const std::vector<indicator_row>& rows) {
+  unique_rows out;
+  out.rows = &rows;
+  std::unordered_map<std::string_view, day_t> first; // symbol → earliest date (views of `rows`)
+  std::vector<std::string_view> order;
+  bool simple = true;
+  for (std::size_t i = 0; i < rows.size() && simple; ++i) {
+    const auto& r = rows[i];
+    if (i > 0 && r.symbol == rows[i - 1].symbol) {
+      simple = r.b.date > rows[i - 1].b.date;
+    } else if (first.emplace(r.symbol, r.b.date).second) {
+      order.push_back(r.symbol);
+    } else {
+      simple = false; // the symbol's rows resume after another symbol's
+    }
+  }
+  if (!simple) {
+    std::unordered_map<std::pair<std::string_view, day_t>, std::size_t, row_key_hash> last;
+    last.reserve(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i)
+      last[{rows[i].symbol, rows[i].b.date}] = i;
+    first.clear();
+    order.clear();
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      const auto& r = rows[i];
+      if (last[{r.symbol, r.b.date}] != i) continue;
+      out.storage.push_back(r);
+      auto [it, fresh] = first.emplace(r.symbol, r.b.date);
+      if (fresh)
+        order.push_back(r.symbol);
+      else
+        it->second = std::min(it->second, r.b.date);
+    }
+    out.rows = &out.storage;
+  }
+  out.symbols.reserve(order.size());
+  out.first_dates.reserve(order.size());
+  for (auto sym : order) {
+    out.symbols.emplace_back(sym);
+    out.first_dates.push_back(first.at(sym));
+  }
+  return out;
+}
 
 struct sink::metric_refs {
   metrics::counter& rows_written;
@@ -179,6 +243,13 @@ struct sink::metric_refs {
   metrics::counter& session_limits;
   metrics::histogram& batch_rows;
   metrics::histogram& commit_seconds;
+  metrics::counter& path_append;
+  metrics::counter& path_insert;
+  metrics::counter& path_upsert;
+
+  metrics::counter& by_path(row_path p) const {
+    return p == row_path::append ? path_append : p == row_path::insert ? path_insert : path_upsert;
+  }
 
   explicit metric_refs(metrics::registry& r)
       : rows_written(r.counter("finstream_pg_rows_written_total",
@@ -203,7 +274,15 @@ struct sink::metric_refs {
                                metrics::exponential_buckets(1, 4, 9)))
       , commit_seconds(r.histogram("finstream_pg_commit_seconds",
                                    "time to write one sink batch (encoding, transaction, retries)",
-                                   metrics::default_latency_buckets())) {}
+                                   metrics::default_latency_buckets()))
+      , path_append(r.counter(path_help_name, path_help, {{"path", "append"}}))
+      , path_insert(r.counter(path_help_name, path_help, {{"path", "insert"}}))
+      , path_upsert(r.counter(path_help_name, path_help, {{"path", "upsert"}})) {}
+
+  static constexpr const char* path_help_name = "finstream_pg_row_batches_total";
+  static constexpr const char* path_help =
+      "committed sink batches with rows, by how the rows were written: append (binary COPY "
+      "straight into the table), insert (staged, every key new), upsert (staged, ON CONFLICT)";
 };
 
 namespace {
@@ -220,6 +299,19 @@ bool ended_by_session_limit(const pg_error& e) {
 }
 
 } // namespace
+
+const char* to_string(row_path p) {
+  switch (p) {
+  case row_path::none:
+    return "none";
+  case row_path::append:
+    return "append";
+  case row_path::insert:
+    return "insert";
+  default:
+    return "upsert";
+  }
+}
 
 const char* to_string(write_status s) {
   switch (s) {
@@ -260,7 +352,7 @@ void sink::ensure_staging(const batch& b) {
   for (const char* t : {staging_table, fill_staging_table}) {
     if (same_session) conn_.exec(std::string{"DROP TABLE IF EXISTS "} + t);
     conn_.exec(std::string{"CREATE TEMPORARY TABLE IF NOT EXISTS "} + t +
-               " (seq integer NOT NULL, LIKE technical_indicators) ON COMMIT DELETE ROWS");
+               " (LIKE technical_indicators) ON COMMIT DELETE ROWS");
   }
   staging_generation_ = conn_.generation();
   staging_columns_ = b.columns;
@@ -268,7 +360,7 @@ void sink::ensure_staging(const batch& b) {
     staging_columns_.insert(staging_columns_.end(), f.columns.begin(), f.columns.end());
 }
 
-write_result sink::attempt(const batch& b, const std::string& rows_copy,
+write_result sink::attempt(const batch& b, const unique_rows& rows, const std::string& rows_copy,
                            const std::vector<std::string>& fill_copies) {
   write_result out;
   ensure_staging(b);
@@ -311,18 +403,37 @@ write_result sink::attempt(const batch& b, const std::string& rows_copy,
   }
 
   // (1b) Fills of added indicators, before the rows: a row of this batch that restates a filled
-  // date carries the newer values.
+  // date carries the newer values. Fills only UPDATE stored rows: they never add a key, so they
+  // leave the append path's assumption (the batch's keys are new) as it was.
   for (std::size_t i = 0; i < b.fills.size(); ++i) {
-    conn_.copy_in(copy_sql(fill_staging_table, b.fills[i].columns, options_.format),
+    conn_.copy_in(copy_into(fill_staging_table, b.fills[i].columns, options_.format),
                   fill_copies[i]);
     conn_.exec(fill_update_sql(b.fills[i].columns));
     conn_.exec(std::string{"DELETE FROM "} + fill_staging_table);
   }
 
-  // (2) + (3) Rows.
+  // (2) + (3) Rows: appended when eligible, else (or when the append meets a stored key) staged.
   if (!b.rows.empty()) {
-    conn_.copy_in(copy_sql(staging_table, b.columns, options_.format), rows_copy);
-    out.rows_written = write_rows(b.columns);
+    // Without the append path, the staged rows are tried as new keys first; when the append
+    // path was refused (a revision, a recompute: keys are stored) or met a stored key, they go
+    // straight to ON CONFLICT.
+    bool try_insert = !options_.append_path;
+    if (options_.append_path && append_blockers(rows) == 0) {
+      conn_.exec("SAVEPOINT finstream_append");
+      try {
+        out.rows_written =
+            static_cast<std::size_t>(conn_.copy_in(copy_into("technical_indicators", b.columns, options_.format), rows_copy));
+        conn_.exec("RELEASE SAVEPOINT finstream_append");
+        out.path = row_path::append;
+      } catch (const pg_error& e) {
+        if (e.sqlstate() != "23505" || !conn_.is_ok()) throw;
+        conn_.exec("ROLLBACK TO SAVEPOINT finstream_append");
+      }
+    }
+    if (out.path != row_path::append) {
+      conn_.copy_in(copy_into(staging_table, b.columns, options_.format), rows_copy);
+      out.rows_written = write_staged(b.columns, try_insert, out.path);
+    }
   }
 
   // (4) Processor states: the last entry of a symbol wins.
@@ -380,20 +491,32 @@ write_result sink::attempt(const batch& b, const std::string& rows_copy,
   return out;
 }
 
-std::size_t sink::write_rows(const std::vector<std::string>& columns) {
-  // Optimistic: plain INSERT under a savepoint; a unique violation (some key is already stored,
-  // or was stored concurrently) rolls back to the savepoint and the batch takes the ON CONFLICT
-  // path. Both give the same table contents.
-  conn_.exec("SAVEPOINT finstream_new_rows");
-  try {
-    const auto n = conn_.exec(insert_new_sql(columns)).affected();
-    conn_.exec("RELEASE SAVEPOINT finstream_new_rows");
-    return static_cast<std::size_t>(n);
-  } catch (const pg_error& e) {
-    if (e.sqlstate() != "23505" || !conn_.is_ok()) throw;
+std::int64_t sink::append_blockers(const unique_rows& rows) {
+  std::vector<param> dates;
+  dates.reserve(rows.first_dates.size());
+  for (day_t d : rows.first_dates)
+    dates.emplace_back(format_date(d));
+  return conn_.query(append_blockers_sql, array_of(rows.symbols), array_literal(dates)).int64(0, 0);
+}
+
+std::size_t sink::write_staged(const std::vector<std::string>& columns, bool try_insert,
+                               row_path& path) {
+  // Optimistic when `try_insert`: plain INSERT under a savepoint; a unique violation (some key is
+  // already stored, or was stored concurrently) rolls back to the savepoint and the batch takes
+  // the ON CONFLICT path. Both give the same table contents.
+  if (try_insert) {
+    conn_.exec("SAVEPOINT finstream_new_rows");
+    try {
+      const auto n = conn_.exec(insert_new_sql(columns)).affected();
+      conn_.exec("RELEASE SAVEPOINT finstream_new_rows");
+      path = row_path::insert;
+      return static_cast<std::size_t>(n);
+    } catch (const pg_error& e) {
+      if (e.sqlstate() != "23505" || !conn_.is_ok()) throw;
+    }
+    conn_.exec("ROLLBACK TO SAVEPOINT finstream_new_rows");
   }
-  conn_.exec("ROLLBACK TO SAVEPOINT finstream_new_rows");
-  ++stats_.upserts;
+  path = row_path::upsert;
   return static_cast<std::size_t>(conn_.exec(insert_sql(columns)).affected());
 }
 
@@ -403,18 +526,21 @@ write_result sink::write(const batch& b) {
     check_symbol(s.symbol, "processor state");
   for (const auto& c : b.completions)
     check_symbol(c.symbol, "task completion");
-  // Encoded once (and validated: encode_rows checks every row's symbol), reused by retries.
+  // One row per key, encoded once (and validated: encode_rows checks every row's symbol), the
+  // same bytes for either path and for every retry.
+  const auto rows = make_unique_rows(b.rows);
   encoded_rows enc;
-  if (!b.rows.empty()) enc = encode_rows(b.rows, b.columns, options_.format, /*with_seq=*/true);
+  if (!b.rows.empty())
+    enc = encode_rows(*rows.rows, b.columns, options_.format, /*with_seq=*/false);
   std::vector<std::string> fill_copies;
   for (const auto& f : b.fills)
-    fill_copies.push_back(encode_rows(f.rows, f.columns, options_.format, true).data);
+    fill_copies.push_back(encode_rows(f.rows, f.columns, options_.format, false).data);
 
   int attempts = 0;
   write_result out = conn_.with_retry([&](connection&) {
     ++attempts;
     try {
-      return attempt(b, enc.data, fill_copies);
+      return attempt(b, rows, enc.data, fill_copies);
     } catch (const pg_error& e) {
       if (ended_by_session_limit(e)) {
         log::warn("pg", "sink_session_limit", {{"sqlstate", e.sqlstate()}, {"error", e.what()}});
@@ -435,6 +561,8 @@ write_result sink::write(const batch& b) {
     stats_.rows += out.rows;
     stats_.rows_written += out.rows_written;
     stats_.non_finite += out.non_finite;
+    if (out.path == row_path::append) ++stats_.appends;
+    if (out.path == row_path::upsert) ++stats_.upserts;
   } else if (out.status == write_status::duplicate) {
     ++stats_.duplicates;
   } else {
@@ -450,6 +578,7 @@ write_result sink::write(const batch& b) {
       metrics_->rows_written.inc(static_cast<double>(out.rows_written));
       metrics_->non_finite.inc(static_cast<double>(out.non_finite));
       metrics_->batch_rows.observe(static_cast<double>(out.rows));
+      if (out.path != row_path::none) metrics_->by_path(out.path).inc();
     } else if (out.status == write_status::duplicate) {
       metrics_->duplicate.inc();
     } else {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <string>
 
+#include "indicators/indicator_set.hpp"
 #include "support/env.hpp"
 #include "support/run_binary.hpp"
 
@@ -36,6 +37,27 @@ TEST_CASE("bench indicators prints bars_per_s as its last line", "[cli][bench]")
   CHECK(rate > 0);
   CHECK(out.find("bars=20000") != std::string::npos);
   CHECK(out.find("indicators=rsi(14),macd(12,26,9),") != std::string::npos);
+}
+
+TEST_CASE("bench indicators prints a figure for each indicator of the default set alone",
+          "[cli][bench]") {
+  std::string out;
+  REQUIRE(run_bench({"--bars", "5000", "--runs", "1"}, out) == 0);
+  const auto set = indicators::indicator_set::default_set();
+  std::size_t lines = 0;
+  for (auto at = out.find("\nindicator "); at != std::string::npos;
+       at = out.find("\nindicator ", at + 1))
+    ++lines;
+  CHECK(lines == set.items().size());
+  for (const auto& item : set.items()) {
+    const indicators::indicator_set one{std::vector<indicators::indicator_spec>{item}};
+    INFO(one.spec());
+    const auto at = out.find("\nindicator " + one.spec() + " ");
+    REQUIRE(at != std::string::npos);
+    const auto eq = out.find("ns_per_bar=", at);
+    REQUIRE(eq != std::string::npos);
+    CHECK(std::stod(out.substr(eq + 11)) > 0);
+  }
 }
 
 TEST_CASE("bench indicators rejects bad arguments with exit 2", "[cli][bench]") {

@@ -498,3 +498,110 @@ TEST_CASE("a throttled failure is recorded but uses none of the symbol's retry b
   REQUIRE(s.write(again).status == pg::write_status::committed);
   CHECK(pg::read_symbol_states(m.c, {"MSFT"}).at(0).attempts == 0);
 }
+
+TEST_CASE("append path: new days after the stored states are COPYed straight in, revisions and "
+          "recomputes are staged, both paths store the same table",
+          "[pg][sink]") {
+  const auto format = GENERATE(pg::copy_format::text, pg::copy_format::binary);
+  INFO("format " << pg::to_string(format));
+  migrated_db fast, staged_db;
+  pg::sink s{fast.db.dsn(), opts(format)};
+  auto staged_opts = opts(format);
+  staged_opts.append_path = false;
+  pg::sink staged{staged_db.db.dsn(), staged_opts};
+  const day_t d = *parse_date("2024-04-01");
+  auto with_states = [](pg::batch b) {
+    for (const auto& r : b.rows)
+      b.states.push_back({r.symbol, r.b.date, 1, "st" + format_date(r.b.date)});
+    return b;
+  };
+  struct step {
+    pg::batch b;
+    pg::row_path want;
+  };
+  std::vector<step> steps = {
+      // Backfill, then two daily batches: every row after the stored last date.
+      {with_states(make_batch({"AAPL", "MSFT"}, d, 20)), pg::row_path::append},
+      {with_states(make_batch({"AAPL", "MSFT"}, d + 20, 1)), pg::row_path::append},
+      // A new symbol joins a daily batch: still an append.
+      {with_states(make_batch({"AAPL", "MSFT", "IBM"}, d + 21, 1)), pg::row_path::append},
+      // A revision: MSFT restarts two sessions back (changed values), AAPL only appends.
+      {with_states([&] {
+         auto b = make_batch({"AAPL"}, d + 22, 1);
+         auto rev = make_batch({"MSFT"}, d + 20, 3, 5);
+         b.append(std::move(rev));
+         return b;
+       }()),
+       pg::row_path::upsert},
+      // A recompute from the first day (e.g. a split), every value changed.
+      {with_states(make_batch({"AAPL"}, d, 23, 9)), pg::row_path::upsert},
+      // Back to daily appends.
+      {with_states(make_batch({"AAPL", "MSFT", "IBM"}, d + 23, 1)), pg::row_path::append},
+  };
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    INFO("step " << i);
+    const auto r = s.write(steps[i].b);
+    REQUIRE(r.status == pg::write_status::committed);
+    CHECK(pg::to_string(r.path) == std::string{pg::to_string(steps[i].want)});
+    const auto ref = staged.write(steps[i].b);
+    REQUIRE(ref.status == pg::write_status::committed);
+    CHECK(ref.path != pg::row_path::append);
+    CHECK(r.rows_written == ref.rows_written);
+    CHECK(dump(fast.c) == dump(staged_db.c));
+  }
+  CHECK(s.stats().appends == 4);
+  CHECK(s.stats().upserts == 2);
+  CHECK(staged.stats().appends == 0);
+  check_same(stored(fast.c, "MSFT", d + 21), expected(make_row("MSFT", d + 21, 5)));
+  check_same(stored(fast.c, "AAPL", d), expected(make_row("AAPL", d, 9)));
+  CHECK(count(fast.c, "SELECT count(*) FROM technical_indicators") == 24 + 24 + 2);
+}
+
+TEST_CASE("append path: a key stored by a writer outside the processors makes the COPY fail, the "
+          "batch falls back to the upsert inside the same transaction",
+          "[pg][sink]") {
+  migrated_db m;
+  pg::sink s{m.db.dsn(), opts()};
+  const day_t d = *parse_date("2024-05-06");
+  const auto claim = pg::claim_partitions(s.conn(), group, topic, {0}).at(0);
+  pg::mark_planned(m.c, {{"MSFT", "task-1", d, d + 2}});
+  // A row the processors' states know nothing of (e.g. a hand-loaded or adopted table).
+  m.c.exec("INSERT INTO technical_indicators (symbol, date, close) VALUES ('MSFT', '" +
+           format_date(d + 1) + "', 1)");
+  auto b = make_batch({"MSFT"}, d, 3);
+  b.states.push_back({"MSFT", d + 2, 1, "s"});
+  b.completions.push_back({"MSFT", "task-1", d, d + 2, pg::task_status::done, "", false});
+  b.offsets.push_back({group, topic, 0, claim.epoch, std::nullopt, 7});
+  const auto r = s.write(b);
+  REQUIRE(r.status == pg::write_status::committed);
+  CHECK(r.path == pg::row_path::upsert);
+  CHECK(r.rows_written == 3);
+  CHECK(r.attempts == 1);
+  for (int i = 0; i < 3; ++i)
+    check_same(stored(m.c, "MSFT", d + i), expected(make_row("MSFT", d + i)));
+  // Everything else of the transaction committed once.
+  CHECK(scalar(m.c, "SELECT next_offset FROM processor_offsets") == "7");
+  CHECK(scalar(m.c, "SELECT last_date FROM processor_symbol_state") == format_date(d + 2));
+  CHECK(scalar(m.c, "SELECT status || ' ' || last_date FROM symbol_state") ==
+        "done " + format_date(d + 2));
+  // The next day appends again.
+  auto next = make_batch({"MSFT"}, d + 3, 1);
+  next.offsets.push_back({group, topic, 0, claim.epoch, std::int64_t{7}, 8});
+  CHECK(s.write(next).path == pg::row_path::append);
+}
+
+TEST_CASE("append path: a purged symbol's rows are never appended, the others' are written",
+          "[pg][sink]") {
+  migrated_db m;
+  pg::sink s{m.db.dsn(), opts()};
+  const day_t d = *parse_date("2024-06-03");
+  m.c.exec("INSERT INTO symbol_exclusions (symbol, purged_at) VALUES ('AAPL', now())");
+  const auto r = s.write(make_batch({"AAPL", "NVDA"}, d, 2));
+  REQUIRE(r.status == pg::write_status::committed);
+  CHECK(r.path != pg::row_path::append);
+  CHECK(count(m.c, "SELECT count(*) FROM technical_indicators WHERE symbol = 'AAPL'") == 0);
+  CHECK(count(m.c, "SELECT count(*) FROM technical_indicators WHERE symbol = 'NVDA'") == 2);
+  // Excluded but not purged: written (the manager stops planning it; stored rows stay).
+  m.c.exec("UPDATE symbol_exclusions SET purged_at = NULL");
+  CHECK(s.write(make_batch({"AAPL"}, d, 2)).path == pg::row_path::append);
+}
