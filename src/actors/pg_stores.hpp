@@ -30,6 +30,8 @@ public:
                                          const std::vector<std::int32_t>& partitions);
   /// pg::record_partition_layout on this store's connection.
   int partition_layout(const std::string& group, const std::string& topic, int partitions);
+  /// The store's connection, for the processor's other statements (retention overruns).
+  pg::connection& connection() { return conn_; }
 
 private:
   pg::connection conn_;

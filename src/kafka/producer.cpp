@@ -3,6 +3,7 @@
 
 #include <algorithm>
 
+#include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafkacpp.h>
 
 #include "core/log.hpp"
@@ -281,6 +282,12 @@ producer_stats producer::stats() const {
   std::uint64_t done = s.delivered + s.failed;
   s.in_flight = s.produced > done ? s.produced - done : 0;
   return s;
+}
+
+std::int32_t key_partition(std::string_view key, int partitions) {
+  // librdkafka's own partitioner function (the topic handle and opaques are unused by it).
+  return rd_kafka_msg_partitioner_murmur2(nullptr, key.data(), key.size(), partitions, nullptr,
+                                          nullptr);
 }
 
 } // namespace finstream::kafka

@@ -50,6 +50,10 @@ struct producer_stats {
   std::uint64_t in_flight = 0;        // produced, report not yet served
 };
 
+/// The partition the producer's partitioner (murmur2, as Java's default) gives a record keyed
+/// `key` in a topic of `partitions` partitions: where a symbol's bars are. `partitions` >= 1.
+std::int32_t key_partition(std::string_view key, int partitions);
+
 /// An idempotent librdkafka producer (acks=all, murmur2_random partitioner: the same key lands on
 /// the same partition in every process and in Java clients).
 ///

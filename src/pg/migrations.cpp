@@ -126,6 +126,18 @@ std::vector<migration> build() {
                      "  updated_at timestamptz NOT NULL\n"
                      ")",
                  }});
+  all.push_back({9,
+                 "retention overrun resyncs",
+                 {
+                     // Symbols re-planned after their partition's stored offset fell below the
+                     // log start (pg/retention_store.hpp): their computation restarts from scratch
+                     // at the first batch of a task starting at or before from_date.
+                     "CREATE TABLE processor_resyncs (\n"
+                     "  symbol text PRIMARY KEY,\n"
+                     "  from_date date NOT NULL,\n"
+                     "  requested_at timestamptz NOT NULL DEFAULT now()\n"
+                     ")",
+                 }});
   return all;
 }
 

@@ -50,6 +50,7 @@ TEST_CASE("keyed messages land on the partition Java's default partitioner picks
   for (const auto& r : records) {
     partitions_of[r.key].insert(r.partition);
     CHECK(r.partition == test::java_partition(r.key, 30));
+    CHECK(r.partition == key_partition(r.key, 30)); // what the processors compute
   }
   std::set<int> used;
   for (const auto& [key, ps] : partitions_of) {
