@@ -351,14 +351,25 @@ admin::log_start_offsets(const std::string& topic, const std::vector<std::int32_
                          std::chrono::milliseconds timeout) {
   std::map<std::int32_t, std::int64_t> out;
   for (auto p : partitions) {
-    std::int64_t low = -1, high = -1;
-    auto err = impl_->handle->query_watermark_offsets(topic, p, &low, &high,
-                                                      static_cast<int>(timeout.count()));
-    if (err != RdKafka::ERR_NO_ERROR)
-      throw error("kafka admin: watermarks of " + topic + "[" + std::to_string(p) +
-                      "] unknown: " + detail::describe(err) + impl_->last_error_note(),
-                  err);
-    out[p] = low;
+    const auto deadline = clock::now() + timeout;
+    for (;;) {
+      std::int64_t low = -1, high = -1;
+      auto err = impl_->handle->query_watermark_offsets(topic, p, &low, &high,
+                                                        std::max(remaining_ms(deadline), 1));
+      if (err == RdKafka::ERR_NO_ERROR) {
+        out[p] = low;
+        break;
+      }
+      // Leadership still settling (a topic just created, a broker restarting): asked again.
+      const bool settling = err == RdKafka::ERR_NOT_LEADER_FOR_PARTITION ||
+                            err == RdKafka::ERR_LEADER_NOT_AVAILABLE ||
+                            err == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART;
+      if (!settling || remaining_ms(deadline) == 0)
+        throw error("kafka admin: watermarks of " + topic + "[" + std::to_string(p) +
+                        "] unknown: " + detail::describe(err) + impl_->last_error_note(),
+                    err);
+      std::this_thread::sleep_for(std::chrono::milliseconds{100});
+    }
   }
   return out;
 }

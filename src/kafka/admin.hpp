@@ -69,8 +69,9 @@ public:
                          std::chrono::milliseconds timeout = std::chrono::seconds{30});
 
   /// The log start offset (low watermark: the first offset retention or DeleteRecords left) of
-  /// each of `partitions` of `topic`, queried from the partitions' leaders. Throws kafka::error
-  /// when one cannot be read within `timeout` (per partition).
+  /// each of `partitions` of `topic`, queried from the partitions' leaders (asked again while a
+  /// partition's leadership settles). Throws kafka::error when one cannot be read within
+  /// `timeout` (per partition).
   std::map<std::int32_t, std::int64_t>
   log_start_offsets(const std::string& topic, const std::vector<std::int32_t>& partitions,
                     std::chrono::milliseconds timeout = std::chrono::seconds{10});
