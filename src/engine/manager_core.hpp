@@ -27,6 +27,11 @@ struct manager_options {
   /// batches were dead-lettered, its completion lost, ...). Counted from the agent's start
   /// (symbol_state.started_at), never from planning: waiting in the task topic does not count.
   std::int64_t task_deadline_ms = 30 * 60 * 1000;
+  /// The calendar's "now" at a real instant: the target date and the daily schedule follow it
+  /// (task deadlines stay in real time). Empty = the real clock; a simulated calendar
+  /// (core/sim_clock.hpp) runs a daily update every few seconds.
+  std::function<std::chrono::system_clock::time_point(std::chrono::system_clock::time_point)>
+      calendar_now;
 };
 
 struct manager_progress {
