@@ -186,7 +186,8 @@ private:
     auto replan = pg::record_retention_overrun(
         store_.connection(), o,
         [partitions](const std::string& s) { return kafka::key_partition(s, partitions); });
-    processor_metrics::get().retention_overrun(first - from);
+    // Counted by the processor that recorded it (a superseded claim's processor only logs it).
+    if (replan) processor_metrics::get().retention_overrun(first - from);
     std::size_t symbols = 0;
     std::string requests;
     for (const auto& r : replan.value_or(std::vector<pg::replan_request>{})) {
@@ -395,7 +396,8 @@ private:
         try {
           pg::finish_resync(store_.connection(), symbol, from);
         } catch (const std::exception& e) { // not thrown through CAF's receive
-          log::warn("processor", "resync_not_finished", {{"symbol", symbol}, {"reason", e.what()}});
+          log::warn("processor", "resync_not_finished",
+                    {{"symbol", symbol}, {"reason", e.what()}});
         }
       }
       if (inflight_ == 0 && pending_.empty()) proc_.committed();
