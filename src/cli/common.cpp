@@ -213,6 +213,20 @@ std::vector<std::string> pipeline_option_keys() {
           "source.simulated_clock"};
 }
 
+namespace {
+
+/// The calendar of `source.simulated_clock`; a malformed value names the flag.
+calendar_clock simulated_calendar(const settings& s) {
+  try {
+    return make_calendar(s.str("source.simulated_clock"));
+  } catch (const std::invalid_argument& e) {
+    std::string why = e.what(); // "simulated clock: <reason>"
+    throw std::invalid_argument("--simulated-clock: " + why.substr(why.find(": ") + 2));
+  }
+}
+
+} // namespace
+
 source_options make_source_options(const settings& s) {
   source_options o;
   o.spec = s.str("source.kind");
@@ -234,7 +248,7 @@ source_options make_source_options(const settings& s) {
   o.yahoo.breaker.open_for = std::chrono::milliseconds{open_ms};
   o.yahoo.breaker.max_open = std::max(o.yahoo.breaker.max_open, o.yahoo.breaker.open_for);
   if (!s.str("source.simulated_clock").empty())
-    o.today = make_calendar(s.str("source.simulated_clock")).today;
+    o.today = simulated_calendar(s).today;
   return o;
 }
 
@@ -273,7 +287,7 @@ engine::manager_options make_manager_options(const settings& s) {
   if (o.task_deadline_ms < 1) throw std::invalid_argument("--task-deadline-ms must be > 0");
   o.planning.revision_sessions = revision_window(s);
   if (!s.str("source.simulated_clock").empty())
-    o.calendar_now = make_calendar(s.str("source.simulated_clock")).now;
+    o.calendar_now = simulated_calendar(s).now;
   return o;
 }
 
