@@ -37,7 +37,7 @@ done
 bin=${FINSTREAM_BINARY:-$root/build/finstream}
 admin=${FINSTREAM_TEST_PG:?FINSTREAM_TEST_PG (admin DSN) is not set}
 kafka=${FINSTREAM_TEST_KAFKA:?FINSTREAM_TEST_KAFKA (bootstrap servers) is not set}
-for tool in psql ss curl python3; do
+for tool in psql python3; do
   command -v "$tool" > /dev/null || { echo "soak: $tool is missing" >&2; exit 1; }
 done
 [ -x "$bin" ] || { echo "soak: $bin is not an executable (build first)" >&2; exit 1; }
@@ -85,29 +85,62 @@ done
 echo "soak: $replicas replicas, $symbols symbols, a simulated day every $day_seconds s, $minutes min" \
   "(warm-up $warmup s), logs and samples in $out" >&2
 
-# Sum of a metric family's samples whose labels match `filter` (a regex), from one replica.
-metric_sum() {
-  curl -sf --max-time 5 "http://127.0.0.1:$1/metrics" |
-    awk -v name="$2" -v filter="$3" 'index($0, name "{") == 1 && $0 ~ filter { s += $NF } END { print s + 0 }'
+# One CSV line per replica: T,REPLICA,rss_kib,fds,pg_connections,lag_processors,lag_agents. PostgreSQL
+# connections are the process's sockets (/proc/PID/fd) established to the server's port
+# (/proc/net/tcp*); the lags are the sums of finstream_kafka_consumer_lag per group (/metrics).
+sample() {
+  python3 - "$@" << 'PY'
+import os, re, sys, urllib.request
+t, pg_port, tag = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+replicas = [a.split(":") for a in sys.argv[4:]]  # index:pid:metrics_port
+to_pg = set()  # inodes of established TCP sockets to the server
+for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+    try:
+        lines = open(table).read().splitlines()[1:]
+    except OSError:
+        continue
+    for line in lines:
+        f = line.split()
+        if f[3] == "01" and int(f[2].rsplit(":", 1)[1], 16) == pg_port:
+            to_pg.add(f[9])
+for i, pid, port in replicas:
+    rss = next(l.split()[1] for l in open(f"/proc/{pid}/status") if l.startswith("VmRSS:"))
+    fds = os.listdir(f"/proc/{pid}/fd")
+    pg = 0
+    for fd in fds:
+        try:
+            link = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        m = re.fullmatch(r"socket:\[(\d+)\]", link)
+        if m and m.group(1) in to_pg:
+            pg += 1
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+    lag = {}
+    for line in text.splitlines():
+        m = re.match(r'finstream_kafka_consumer_lag\{.*group="([^"]*)".*\} (\S+)$', line)
+        if m:
+            lag[m.group(1)] = lag.get(m.group(1), 0) + float(m.group(2))
+    print(f"{t},{i},{rss},{len(fds)},{pg},{lag.get(tag + '_processors', 0):.0f},"
+          f"{lag.get(tag + '_agents', 0):.0f}")
+PY
 }
 
 echo "time_s,replica,rss_kib,fds,pg_connections,lag_processors,lag_agents" > "$out/samples.csv"
 start=$SECONDS
 end=$((start + minutes * 60))
 while [ $SECONDS -lt $end ]; do
-  t=$((SECONDS - start))
-  # Connections to PostgreSQL per process (the sockets' owners, as ss reports them).
-  conns=$(ss -tnpH state established "( dport = :$pg_port )" 2> /dev/null || true)
+  targets=()
   for i in $(seq 0 $((replicas - 1))); do
     pid=${pids[$i]}
-    kill -0 "$pid" 2> /dev/null || { echo "soak: replica $i (pid $pid) died" >&2; tail -n 30 "$out/replica-$i.log" >&2; exit 1; }
-    rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$pid/status")
-    fds=$(find "/proc/$pid/fd" -mindepth 1 -maxdepth 1 2> /dev/null | wc -l)
-    pg=$(grep -c "pid=$pid," <<< "$conns" || true)
-    lag_p=$(metric_sum "${ports[$i]}" finstream_kafka_consumer_lag "group=\"${tag}_processors\"")
-    lag_a=$(metric_sum "${ports[$i]}" finstream_kafka_consumer_lag "group=\"${tag}_agents\"")
-    echo "$t,$i,$rss,$fds,$pg,$lag_p,$lag_a" >> "$out/samples.csv"
+    if ! kill -0 "$pid" 2> /dev/null; then
+      echo "soak: replica $i (pid $pid) died" >&2
+      tail -n 30 "$out/replica-$i.log" >&2
+      exit 1
+    fi
+    targets+=("$i:$pid:${ports[$i]}")
   done
+  sample "$((SECONDS - start))" "$pg_port" "$tag" "${targets[@]}" >> "$out/samples.csv"
   sleep "$interval"
 done
 schedules=$(cat "$out"/replica-*.log | grep -c 'event=schedule' || true)
