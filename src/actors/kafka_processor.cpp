@@ -11,6 +11,7 @@
 
 #include "actors/processor_metrics.hpp"
 #include "engine/partition_tracker.hpp"
+#include "engine/resync.hpp"
 #include "engine/symbol_processor.hpp"
 #include "kafka/admin.hpp"
 #include "kafka/codec.hpp"
@@ -18,7 +19,9 @@
 #include "kafka/dead_letter.hpp"
 #include "kafka/error.hpp"
 #include "kafka/partitioner.hpp"
+#include "kafka/producer.hpp"
 #include "metrics/metrics.hpp"
+#include "pg/retention_store.hpp"
 
 namespace finstream::actors {
 
@@ -46,11 +49,12 @@ constexpr std::size_t fills_per_commit = 16;
 
 /// A processor computing the active set stored in PostgreSQL, or the configured one (version 0)
 /// when none is stored.
+/// The processor over `history` (the store, through the resync tracker), with the stored set.
 engine::symbol_processor make_processor(const kafka_processor_config& cfg,
-                                        pg_history_store& store) {
+                                        pg_history_store& store, engine::history_store& history) {
   auto stored = store.active_set();
   return engine::symbol_processor(
-      stored ? indicators::indicator_set::parse(stored->first) : cfg.indicators, store,
+      stored ? indicators::indicator_set::parse(stored->first) : cfg.indicators, history,
       cfg.options.max_cached, cfg.options.revision_window, stored ? stored->second : 0);
 }
 
@@ -71,7 +75,8 @@ public:
       , cfg_(cfg)
       , store_(store)
       , running_(running)
-      , proc_(make_processor(cfg, store))
+      , resync_(store)
+      , proc_(make_processor(cfg, store, resync_))
       , dlq_(*cfg.producer, {}, cfg.dlq_suffix)
       , tracker_(proc_)
       , admin_(cfg.kafka)
@@ -154,12 +159,21 @@ public:
     tracker_.assigned(ids);
     check_layout(parts);
     auto claims = store_.claim(cfg_.group, cfg_.topic, ids);
+    auto log_start = admin_.log_start_offsets(cfg_.topic, ids, std::chrono::seconds{10});
     kafka::offset_map start;
     for (std::size_t i = 0; i < parts.size(); ++i) {
       auto stored = claims[i].next_offset.value_or(-1);
+      auto first = log_start.at(parts[i].partition);
+      if (first > std::max<std::int64_t>(stored, 0)) {
+        overrun(parts[i], claims[i], first);
+        stored = first; // the position recorded moved past the deleted records
+      }
       owned_[parts[i]] = {claims[i].epoch, stored, stored};
       start[parts[i]] = stored >= 0 ? stored : offset_beginning;
     }
+    // Symbols awaiting a restart, this processor's own overruns included (their partitions may
+    // have been someone else's when recorded).
+    resync_.reset(pg::pending_resyncs(store_.connection()));
     log::info("processor", "partitions_assigned", {{"count", parts.size()}});
     return start;
   }
@@ -180,6 +194,39 @@ public:
   }
 
 private:
+  /// Retention deleted records of `tp` that were never processed (its stored offset is below the
+  /// log start `first`). Counted, logged, and recorded in PostgreSQL with its re-plan (see
+  /// pg::record_retention_overrun): reading on from the log start alone would skip their bars.
+  void overrun(const kafka::topic_partition& tp, const pg::partition_claim& claim,
+               std::int64_t first) {
+    const std::int64_t from = claim.next_offset.value_or(0);
+    pg::retention_overrun o{cfg_.group, cfg_.topic, tp.partition, claim.epoch, claim.next_offset,
+                            first};
+    const int partitions = layout_; // read by check_layout() before the claim
+    if (partitions <= 0)
+      throw std::runtime_error("partition count of '" + cfg_.topic + "' unknown");
+    auto replan = pg::record_retention_overrun(
+        store_.connection(), o,
+        [partitions](const std::string& s) { return kafka::partition_of(s, partitions); });
+    // Counted by the processor that recorded it (a superseded claim's processor only logs it).
+    if (replan) processor_metrics::get().retention_overrun(first - from);
+    std::size_t symbols = 0;
+    std::string requests;
+    for (const auto& r : replan.value_or(std::vector<pg::replan_request>{})) {
+      symbols += r.symbols.size();
+      requests += (requests.empty() ? "" : ",") + std::to_string(r.backfill_id);
+    }
+    log::error("processor", "retention_overrun",
+               {{"topic", tp.topic},
+                {"partition", tp.partition},
+                {"stored_offset", from},
+                {"log_start", first},
+                {"lost_offsets", first - from},
+                {"replanned_symbols", symbols},
+                {"backfill_requests", requests.empty() ? "none" : requests},
+                {"recorded", replan.has_value()}});
+  }
+
   struct owned {
     std::int64_t epoch = 0;
     std::int64_t stored = -1;   // next offset as committed in PostgreSQL (-1: none yet)
@@ -306,6 +353,18 @@ private:
     }
     const auto& batch = decoded.value();
     tracker_.processing(batch.symbol, r.partition);
+    if (auto from = resync_.restarts(batch)) {
+      // The re-planned task of a retention overrun: the symbol starts afresh (its earlier output
+      // committed first), and its resync row goes once this batch is committed.
+      if (!pending_.empty() || inflight_ > 0) {
+        flush();
+        await_all();
+      }
+      resync_.restart(proc_, batch.symbol);
+      restarted_.emplace_back(batch.symbol, *from);
+      log::info("processor", "resync_restart",
+                {{"symbol", batch.symbol}, {"task_id", batch.task_id}});
+    }
     if (proc_.needs_history(batch) && (!pending_.empty() || inflight_ > 0)) {
       flush();
       await_all();
@@ -362,6 +421,8 @@ private:
     dirty_ = false;
     if (req.output.empty() && req.offsets.empty()) return;
     inflight_offsets_.push_back(std::move(kafka_offsets));
+    inflight_restarts_.push_back(std::move(restarted_));
+    restarted_.clear();
     ++inflight_;
     self_->send(cfg_.sink, std::move(req));
   }
@@ -400,8 +461,19 @@ private:
     --inflight_;
     auto offsets = std::move(inflight_offsets_.front());
     inflight_offsets_.pop_front();
+    auto restarts = std::move(inflight_restarts_.front());
+    inflight_restarts_.pop_front();
     if (r.ok) {
       if (!offsets.empty()) consumer_.commit_async(offsets);
+      // A row left behind by a crash here only restarts a later full re-fetch again: harmless.
+      for (const auto& [symbol, from] : restarts) {
+        try {
+          pg::finish_resync(store_.connection(), symbol, from);
+        } catch (const std::exception& e) { // not thrown through CAF's receive
+          log::warn("processor", "resync_not_finished",
+                    {{"symbol", symbol}, {"reason", e.what()}});
+        }
+      }
       if (inflight_ == 0 && pending_.empty()) proc_.committed();
       return;
     }
@@ -422,6 +494,7 @@ private:
   kafka_processor_config& cfg_;
   pg_history_store& store_;
   bool& running_;
+  engine::resync_tracker resync_; // before proc_: its history store
   engine::symbol_processor proc_;
   engine::pending_output pending_;
   kafka::dead_letter dlq_;
@@ -436,6 +509,9 @@ private:
   std::deque<std::string> fill_todo_; // symbols listed for a fill, not yet looked at
   bool fence_ = false;                // the next flush carries unchanged offsets too
   std::deque<kafka::offset_map> inflight_offsets_;
+  // Symbols restarted (resync) in the output not sent yet, and per commit in flight.
+  std::vector<std::pair<std::string, day_t>> restarted_;
+  std::deque<std::vector<std::pair<std::string, day_t>>> inflight_restarts_;
   clock_type::time_point republished_{};
   std::size_t inflight_ = 0;
   bool dirty_ = false;

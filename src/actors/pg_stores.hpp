@@ -35,6 +35,8 @@ public:
   std::optional<std::pair<std::string, std::int64_t>> active_set() override;
   /// pg::fill_pending_symbols on this store's connection.
   std::vector<std::string> fill_pending(std::int64_t version);
+  /// The store's connection, for the processor's other statements (retention overruns).
+  pg::connection& connection() { return conn_; }
 
 private:
   pg::connection conn_;

@@ -10,6 +10,13 @@ processor_metrics& processor_metrics::get() {
 
 processor_metrics::processor_metrics()
     : bars_consumed_(metrics::registry::global().counter("finstream_bars_consumed_total",
-                                                         "bars received by processors")) {}
+                                                         "bars received by processors"))
+    , retention_overruns_(metrics::registry::global().counter(
+          "finstream_retention_overruns_total",
+          "claimed partitions whose stored offset was below the log start (records deleted "
+          "unread)"))
+    , retention_lost_offsets_(metrics::registry::global().counter(
+          "finstream_retention_lost_offsets_total",
+          "offsets deleted by retention before a processor read them")) {}
 
 } // namespace finstream::actors

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/log.hpp"
+#include "core/sim_clock.hpp"
 #include "core/symbol.hpp"
 #include "engine/calendar.hpp"
 #include "kafka/admin.hpp"
@@ -208,8 +209,23 @@ std::vector<std::string> pipeline_option_keys() {
           "ui.statement_timeout_ms",
           "manager.retry_base_ms",
           "manager.task_deadline_ms",
-          "source.breaker_open_ms"};
+          "source.breaker_open_ms",
+          "source.simulated_clock"};
 }
+
+namespace {
+
+/// The calendar of `source.simulated_clock`; a malformed value names the flag.
+calendar_clock simulated_calendar(const settings& s) {
+  try {
+    return make_calendar(s.str("source.simulated_clock"));
+  } catch (const std::invalid_argument& e) {
+    std::string why = e.what(); // "simulated clock: <reason>"
+    throw std::invalid_argument("--simulated-clock: " + why.substr(why.find(": ") + 2));
+  }
+}
+
+} // namespace
 
 source_options make_source_options(const settings& s) {
   source_options o;
@@ -231,6 +247,8 @@ source_options make_source_options(const settings& s) {
   if (open_ms < 1) throw std::invalid_argument("--breaker-open-ms must be > 0");
   o.yahoo.breaker.open_for = std::chrono::milliseconds{open_ms};
   o.yahoo.breaker.max_open = std::max(o.yahoo.breaker.max_open, o.yahoo.breaker.open_for);
+  if (!s.str("source.simulated_clock").empty())
+    o.today = simulated_calendar(s).today;
   return o;
 }
 
@@ -268,6 +286,8 @@ engine::manager_options make_manager_options(const settings& s) {
   o.task_deadline_ms = s.integer("manager.task_deadline_ms");
   if (o.task_deadline_ms < 1) throw std::invalid_argument("--task-deadline-ms must be > 0");
   o.planning.revision_sessions = revision_window(s);
+  if (!s.str("source.simulated_clock").empty())
+    o.calendar_now = simulated_calendar(s).now;
   return o;
 }
 

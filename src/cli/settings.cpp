@@ -127,6 +127,10 @@ const std::vector<option_def>& option_table() {
       {"source.breaker_open_ms", "--breaker-open-ms", "300000",
        "how long the Yahoo circuit breaker stays open after repeated 429s (doubles while they "
        "go on)"},
+      {"source.simulated_clock", "--simulated-clock", "",
+       "accelerated calendar for soak runs: DATE@UNIX_SECONDS/DAY_SECONDS (DATE begins at that "
+       "Unix time, a day lasts DAY_SECONDS; the manager's target and schedule and the synthetic "
+       "source's today follow it; give every replica the same value); empty = the real clock"},
   };
   return table;
 }

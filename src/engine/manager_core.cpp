@@ -51,7 +51,7 @@ std::vector<fetch_task> manager_core::tick(std::chrono::system_clock::time_point
     progress_.idle = false;
     return {};
   }
-  update_target(now);
+  update_target(opts_.calendar_now ? opts_.calendar_now(now) : now);
   auto universe = universe_();
   // Operator exclusions win over the universe file (and over backfill requests, below).
   const auto dropped = store_.excluded();

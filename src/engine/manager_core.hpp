@@ -31,6 +31,11 @@ struct manager_options {
   /// While dispatched tasks wait unstarted, how often the agents' committed offsets are read to
   /// find tasks whose message was passed without being started (see watch_task_queue).
   std::int64_t passed_check_ms = 10'000;
+  /// The calendar's "now" at a real instant: the target date and the daily schedule follow it
+  /// (task deadlines stay in real time). Empty = the real clock; a simulated calendar
+  /// (core/sim_clock.hpp) runs a daily update every few seconds.
+  std::function<std::chrono::system_clock::time_point(std::chrono::system_clock::time_point)>
+      calendar_now;
 };
 
 /// Where a dispatched task's message was stored in the task topic (its delivery report).

@@ -346,4 +346,60 @@ std::vector<topic_info> admin::ensure_topics(const std::vector<topic_spec>& spec
   return out;
 }
 
+std::map<std::int32_t, std::int64_t>
+admin::log_start_offsets(const std::string& topic, const std::vector<std::int32_t>& partitions,
+                         std::chrono::milliseconds timeout) {
+  std::map<std::int32_t, std::int64_t> out;
+  for (auto p : partitions) {
+    const auto deadline = clock::now() + timeout;
+    for (;;) {
+      std::int64_t low = -1, high = -1;
+      auto err = impl_->handle->query_watermark_offsets(topic, p, &low, &high,
+                                                        std::max(remaining_ms(deadline), 1));
+      if (err == RdKafka::ERR_NO_ERROR) {
+        out[p] = low;
+        break;
+      }
+      // Leadership still settling (a topic just created, a broker restarting): asked again.
+      const bool settling = err == RdKafka::ERR_NOT_LEADER_FOR_PARTITION ||
+                            err == RdKafka::ERR_LEADER_NOT_AVAILABLE ||
+                            err == RdKafka::ERR_UNKNOWN_TOPIC_OR_PART;
+      if (!settling || remaining_ms(deadline) == 0)
+        throw error("kafka admin: watermarks of " + topic + "[" + std::to_string(p) +
+                        "] unknown: " + detail::describe(err) + impl_->last_error_note(),
+                    err);
+      std::this_thread::sleep_for(std::chrono::milliseconds{100});
+    }
+  }
+  return out;
+}
+
+void admin::delete_records(const offset_map& before, std::chrono::milliseconds timeout) {
+  if (before.empty()) return;
+  std::unique_ptr<rd_kafka_topic_partition_list_t, void (*)(rd_kafka_topic_partition_list_t*)>
+      list{rd_kafka_topic_partition_list_new(static_cast<int>(before.size())),
+           rd_kafka_topic_partition_list_destroy};
+  for (const auto& [tp, offset] : before)
+    rd_kafka_topic_partition_list_add(list.get(), tp.topic.c_str(), tp.partition)->offset = offset;
+  std::unique_ptr<rd_kafka_DeleteRecords_t, void (*)(rd_kafka_DeleteRecords_t*)> req{
+      rd_kafka_DeleteRecords_new(list.get()), rd_kafka_DeleteRecords_destroy};
+  auto* raw = req.get();
+  auto ev = admin_request(impl_->handle->c_ptr(), RD_KAFKA_ADMIN_OP_DELETERECORDS, "DeleteRecords",
+                          timeout,
+                          [&](rd_kafka_t* rk, rd_kafka_AdminOptions_t* o, rd_kafka_queue_t* q) {
+                            rd_kafka_DeleteRecords(rk, &raw, 1, o, q);
+                          });
+  const rd_kafka_DeleteRecords_result_t* res = rd_kafka_event_DeleteRecords_result(ev.get());
+  if (!res) throw error("kafka admin: unexpected event type for DeleteRecords");
+  const rd_kafka_topic_partition_list_t* done = rd_kafka_DeleteRecords_result_offsets(res);
+  for (int i = 0; done && i < done->cnt; ++i) {
+    const auto& e = done->elems[i];
+    if (e.err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      throw error(std::string{"kafka admin: cannot delete records of "} + e.topic + "[" +
+                      std::to_string(e.partition) +
+                      "]: " + detail::describe(static_cast<RdKafka::ErrorCode>(e.err)),
+                  static_cast<RdKafka::ErrorCode>(e.err));
+  }
+}
+
 } // namespace finstream::kafka

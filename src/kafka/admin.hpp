@@ -3,12 +3,15 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "kafka/config.hpp"
+#include "kafka/record.hpp"
 
 namespace finstream::kafka {
 
@@ -64,6 +67,20 @@ public:
   /// use. Throws kafka::error on failure or when `timeout` passes.
   void create_partitions(const std::string& topic, int total,
                          std::chrono::milliseconds timeout = std::chrono::seconds{30});
+
+  /// The log start offset (low watermark: the first offset retention or DeleteRecords left) of
+  /// each of `partitions` of `topic`, queried from the partitions' leaders (asked again while a
+  /// partition's leadership settles). Throws kafka::error when one cannot be read within
+  /// `timeout` (per partition).
+  std::map<std::int32_t, std::int64_t>
+  log_start_offsets(const std::string& topic, const std::vector<std::int32_t>& partitions,
+                    std::chrono::milliseconds timeout = std::chrono::seconds{10});
+
+  /// Deletes the records of each partition in `before` below its offset (Kafka's DeleteRecords:
+  /// the log start offset moves there), as retention would. Throws kafka::error on failure or
+  /// when `timeout` passes.
+  void delete_records(const offset_map& before,
+                      std::chrono::milliseconds timeout = std::chrono::seconds{30});
 
 private:
   struct impl;

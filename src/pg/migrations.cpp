@@ -190,6 +190,18 @@ std::vector<migration> build() {
                      // request_adopted_recompute() records the backfill requests that make the
                      // processors recompute every adopted symbol (pg/adopt.hpp); elsewhere nothing.
                  }});
+  all.push_back({9,
+                 "retention overrun resyncs",
+                 {
+                     // Symbols re-planned after their partition's stored offset fell below the
+                     // log start (pg/retention_store.hpp): their computation restarts from scratch
+                     // at the first batch of a task starting at or before from_date.
+                     "CREATE TABLE processor_resyncs (\n"
+                     "  symbol text PRIMARY KEY,\n"
+                     "  from_date date NOT NULL,\n"
+                     "  requested_at timestamptz NOT NULL DEFAULT now()\n"
+                     ")",
+                 }});
   return all;
 }
 

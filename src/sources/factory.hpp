@@ -60,6 +60,8 @@ struct source_options {
   yahoo_options yahoo;
   /// Registry for request/latency metrics; nullptr = metrics::registry::global().
   metrics::registry* metrics = nullptr;
+  /// The current UTC date for the synthetic source; empty = the real one (today_utc).
+  std::function<day_t()> today;
 };
 
 /// Makes sources that share process-wide state: for Yahoo, the per-host token bucket, circuit

@@ -41,6 +41,7 @@ struct source_factory::state {
   enum class kind_t { synthetic, csv, yahoo } kind = kind_t::synthetic;
   std::string csv_dir;
   std::shared_ptr<yahoo_shared> yahoo;
+  std::function<day_t()> today; // synthetic
 };
 
 source_factory::source_factory(source_options options)
@@ -48,6 +49,7 @@ source_factory::source_factory(source_options options)
   const std::string& spec = options.spec;
   if (spec == "synthetic") {
     state_->kind = state::kind_t::synthetic;
+    state_->today = options.today ? options.today : std::function<day_t()>{today_utc};
   } else if (spec.rfind("csv:", 0) == 0) {
     state_->kind = state::kind_t::csv;
     state_->csv_dir = spec.substr(4);
@@ -69,7 +71,7 @@ source_factory::~source_factory() = default;
 std::unique_ptr<source> source_factory::make() const {
   switch (state_->kind) {
   case state::kind_t::synthetic:
-    return std::make_unique<synthetic_source>();
+    return std::make_unique<synthetic_source>(state_->today);
   case state::kind_t::csv:
     return std::make_unique<csv_dir_source>(state_->csv_dir);
   case state::kind_t::yahoo:

@@ -73,7 +73,7 @@ const bar_series& synthetic_source::raw(const std::string& symbol, day_t to) {
     gen_.prev_close = p0;
     gen_.next_day = first_day;
   }
-  extend(std::min(to, static_cast<day_t>(today_utc() - 1)));
+  extend(std::min(to, static_cast<day_t>(today_() - 1)));
   return cache_;
 }
 
@@ -144,7 +144,7 @@ fetch_result synthetic_source::fetch(const std::string& symbol, day_t from, day_
   out.symbol = symbol;
   out.meta = all.meta;
   // Today's session (UTC) is not generated yet: the range is final only through yesterday.
-  out.complete_through = std::min(to, static_cast<day_t>(today_utc() - 1));
+  out.complete_through = std::min(to, static_cast<day_t>(today_() - 1));
   auto first = std::lower_bound(all.bars.begin(), all.bars.end(), from,
                                 [](const bar& b, day_t d) { return b.date < d; });
   auto last = std::upper_bound(all.bars.begin(), all.bars.end(), to,

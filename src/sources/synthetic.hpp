@@ -3,10 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "core/bar.hpp"
+#include "core/date.hpp"
 #include "sources/source.hpp"
 
 namespace finstream {
@@ -36,6 +38,11 @@ class synthetic_source : public source {
 public:
   static constexpr day_t first_day = 3652; // 1980-01-01
 
+  /// `today`: the current UTC date (sessions from it on are not generated); a simulated calendar
+  /// (core/sim_clock.hpp) makes days pass in seconds.
+  explicit synthetic_source(std::function<day_t()> today = today_utc)
+      : today_(std::move(today)) {}
+
   fetch_result fetch(const std::string& symbol, day_t from, day_t to) override;
   const char* kind() const override { return "synthetic"; }
 
@@ -54,6 +61,7 @@ private:
   };
   void extend(day_t to);
 
+  std::function<day_t()> today_;
   bool ready_ = false;
   bar_series cache_;
   generator gen_;

@@ -356,3 +356,27 @@ TEST_CASE("without --to the target is the last closed day, advanced at the daily
   CHECK(next[0].from == d("2024-03-06")); // 2024-03-13 and the five sessions before (revision)
   CHECK(next[0].to == d("2024-03-13"));
 }
+
+TEST_CASE("with a simulated calendar the daily target follows simulated days") {
+  test::memory_plan_store store;
+  std::vector<std::string> universe{"AAPL"};
+  auto o = opts();
+  o.to.reset();
+  // A simulated day per real second from 2020-01-06 (a Monday) 00:00 UTC at the real instant t0.
+  const auto t0 = std::chrono::system_clock::now();
+  const std::chrono::system_clock::time_point monday{
+      std::chrono::seconds{day_start_epoch(d("2020-01-06"))}};
+  o.calendar_now = [t0, monday](std::chrono::system_clock::time_point real) {
+    return monday + (real - t0) * 86400;
+  };
+  manager_core m{store, [&] { return universe; }, o};
+  auto tasks = m.tick(t0);
+  REQUIRE(tasks.size() == 1);
+  CHECK(m.progress().target_to == d("2020-01-03")); // Monday 00:00: Friday is the last closed day
+  store.complete(ok(tasks[0]));
+  // Four real seconds later it is Friday 00:00 simulated: Thursday closed, a daily task plans it.
+  auto later = m.tick(t0 + std::chrono::seconds{4});
+  CHECK(m.progress().target_to == d("2020-01-09"));
+  REQUIRE(later.size() == 1);
+  CHECK(later[0].to == d("2020-01-09"));
+}

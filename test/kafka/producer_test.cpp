@@ -7,6 +7,7 @@
 
 #include "kafka/error.hpp"
 #include "kafka/kafka_fixture.hpp"
+#include "kafka/partitioner.hpp"
 #include "kafka/producer.hpp"
 #include "metrics/metrics.hpp"
 #include "support/env.hpp"
@@ -50,6 +51,7 @@ TEST_CASE("keyed messages land on the partition Java's default partitioner picks
   for (const auto& r : records) {
     partitions_of[r.key].insert(r.partition);
     CHECK(r.partition == test::java_partition(r.key, 30));
+    CHECK(r.partition == partition_of(r.key, 30)); // what the processors compute
   }
   std::set<int> used;
   for (const auto& [key, ps] : partitions_of) {
