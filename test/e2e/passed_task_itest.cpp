@@ -5,6 +5,7 @@
 
 #include "harness.hpp"
 #include "kafka/consumer.hpp"
+#include "kafka/error.hpp"
 #include "kafka/group_lag.hpp"
 #include "scenario.hpp"
 #include "support/env.hpp"
@@ -35,13 +36,23 @@ TEST_CASE("passed tasks: tasks whose messages the agents' group skipped are plan
   // --reset-offsets --to-latest` would: no agent will ever start these tasks.
   kafka::config kc;
   kc.bootstrap_servers = test::kafka_bootstrap();
+  // symbol_state says planned before the tasks are produced: wait until all six are in the topic.
   kafka::offset_map ends;
-  std::int64_t messages = 0;
-  for (const auto& row : kafka::group_lag(kc, k.agent_group, k.task_topic)) {
-    ends[{k.task_topic, row.partition}] = row.high;
-    messages += row.high;
-  }
-  REQUIRE(messages == 6);
+  REQUIRE(wait_until(
+      [&] {
+        ends.clear();
+        std::int64_t messages = 0;
+        try {
+          for (const auto& row : kafka::group_lag(kc, k.agent_group, k.task_topic)) {
+            ends[{k.task_topic, row.partition}] = row.high;
+            messages += row.high;
+          }
+        } catch (const kafka::error&) {
+          return false; // e.g. NOT_LEADER_FOR_PARTITION while the new topic's leaders settle
+        }
+        return messages == 6;
+      },
+      60s));
   {
     kafka::consumer skip{kc, k.agent_group};
     skip.commit_sync(ends);
