@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages the infra tests need (test/infra/): shellcheck, yamllint, nix-bin (nix-instantiate),
-# debootstrap (the bookworm chroot Ansible runs against) and python3-venv (the linters' venvs).
+# debootstrap (the bookworm chroot Ansible runs against) and python3-venv (the linters' venvs); and
+# iproute2 + iptables for the network-fault test (test/e2e/network_fault_itest.cpp: ip netns, veth,
+# DROP rules; tc netem would need the kernel's sch_netem module, absent here).
 # Idempotent: packages already installed are not touched.
 set -euo pipefail
-packages=(shellcheck yamllint nix-bin debootstrap python3-venv)
+packages=(shellcheck yamllint nix-bin debootstrap python3-venv iproute2 iptables)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -66,7 +66,9 @@ struct reconnect_policy {
 /// which take well under a second (a 5,000-row COPY and its upserts).
 ///  - keepalives: the kernel probes an idle connection after keepalives_idle_s, every
 ///    keepalives_interval_s, and drops it after keepalives_count unanswered probes (dead host,
-///    network partition).
+///    network partition). The same three are set on the server's side of the session
+///    (tcp_keepalives_*), so a backend whose client vanished mid-transaction (e.g. waiting for
+///    COPY data, where no server timeout applies) ends and releases its locks.
 ///  - tcp_user_timeout: data sent and not acknowledged for this long drops the connection.
 ///  - statement_timeout: the server cancels a statement running longer (SQLSTATE 57014).
 ///  - idle_in_transaction_timeout: the server ends a session idle inside a transaction for

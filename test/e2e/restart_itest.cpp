@@ -4,12 +4,10 @@
 // PostgreSQL and broker (test/services/*.sh into its scratch directory), never the shared ones.
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
-#include <fstream>
 #include <functional>
-#include <optional>
 
 #include "harness.hpp"
+#include "private_services.hpp"
 #include "scenario.hpp"
 #include "support/env.hpp"
 
@@ -18,83 +16,6 @@ using namespace finstream::e2e;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// A PostgreSQL cluster and a broker of this test alone, started into `dir`. While it lives,
-/// FINSTREAM_TEST_PG / FINSTREAM_TEST_KAFKA name them (test databases and topics go there).
-class private_services {
-public:
-  explicit private_services(std::string dir)
-      : dir_(std::move(dir)) {
-    try {
-      script("pg.sh start");
-      script("kafka.sh start");
-    } catch (...) {
-      stop(); // what did start must not outlive the test
-      throw;
-    }
-    set("FINSTREAM_TEST_PG", value_of(dir_ + "/pg.env", "FINSTREAM_TEST_PG"), saved_pg_);
-    set("FINSTREAM_TEST_KAFKA", value_of(dir_ + "/kafka.env", "FINSTREAM_TEST_KAFKA"),
-        saved_kafka_);
-  }
-  ~private_services() {
-    restore("FINSTREAM_TEST_PG", saved_pg_);
-    restore("FINSTREAM_TEST_KAFKA", saved_kafka_);
-    stop();
-  }
-  private_services(const private_services&) = delete;
-  private_services& operator=(const private_services&) = delete;
-
-  /// Immediate stop (a crash: recovery on start), `down_s` seconds down, start on the same port.
-  void pg_crash_restart(int down_s) { script("pg.sh crash-restart", true, down_s); }
-  /// Broker stopped, `down_s` seconds down, started on the same port and data.
-  void kafka_bounce(int down_s) { script("kafka.sh bounce", true, down_s); }
-  /// A network stall's nearest substitute here (the kernel has no sch_netem for tc): the server's
-  /// processes frozen (SIGSTOP) for `seconds`, then thawed. Connections stay open and silent.
-  void pg_stall(int seconds) {
-    stall("P=$(head -n 1 \"$(cat " + dir_ +
-              "/pg/tmpdir)/data/postmaster.pid\"); P=\"$P $(pgrep -P $P)\"",
-          seconds);
-  }
-  void kafka_stall(int seconds) { stall("P=$(cat " + dir_ + "/kafka/pid)", seconds); }
-
-private:
-  void stall(const std::string& pids, int seconds) {
-    auto cmd = pids + "; kill -STOP $P && sleep " + std::to_string(seconds) + "; kill -CONT $P";
-    int rc = std::system(("bash -c '" + cmd + "' >> " + dir_ + "/services.log 2>&1").c_str());
-    if (rc != 0) FAIL("stall failed (" << rc << "): " << cmd);
-  }
-  void stop() {
-    script("kafka.sh stop", false);
-    script("pg.sh stop", false);
-  }
-  void script(const std::string& verb, bool must = true, int arg = -1) {
-    auto cmd = "bash " + test::source_dir() + "/test/services/" + verb + " " + dir_ +
-               (arg >= 0 ? " " + std::to_string(arg) : "") + " >> " + dir_ + "/services.log 2>&1";
-    int rc = std::system(cmd.c_str());
-    if (must && rc != 0) FAIL(cmd << " failed (" << rc << "), see " << dir_ << "/services.log");
-  }
-  static std::string value_of(const std::string& env_file, const std::string& name) {
-    std::ifstream in{env_file};
-    std::string line;
-    while (std::getline(in, line))
-      if (line.rfind(name + "=", 0) == 0) return line.substr(name.size() + 1);
-    FAIL("no " << name << " in " << env_file);
-    return {};
-  }
-  static void set(const char* name, const std::string& value, std::optional<std::string>& saved) {
-    if (const char* v = std::getenv(name)) saved = v;
-    ::setenv(name, value.c_str(), 1);
-  }
-  static void restore(const char* name, const std::optional<std::string>& saved) {
-    if (saved)
-      ::setenv(name, saved->c_str(), 1);
-    else
-      ::unsetenv(name);
-  }
-
-  std::string dir_;
-  std::optional<std::string> saved_pg_, saved_kafka_;
-};
 
 /// Two replicas with every role backfill `symbols`; `fault` runs once part of the rows are
 /// stored (it is given a check that symbols are still to do, to assert that its later faults also

@@ -89,19 +89,27 @@ TEST_CASE("with_retry reconnects after the backend is killed and runs the work a
   CHECK(c.ping());
 }
 
-TEST_CASE("sessions carry the limits, TCP keepalives and tcp_user_timeout are on the socket",
+TEST_CASE("sessions carry the limits, TCP keepalives and tcp_user_timeout are on the socket, "
+          "the server probes the client with the same keepalives",
           "[pg][connection]") {
   test::scratch_db db;
   pg::session_limits limits;
   limits.statement_timeout = std::chrono::milliseconds{4500};
   limits.idle_in_transaction_timeout = std::chrono::milliseconds{7000};
   limits.tcp_user_timeout = std::chrono::milliseconds{12000};
+  limits.keepalives_idle_s = 17;
+  limits.keepalives_interval_s = 4;
+  limits.keepalives_count = 5;
   const auto saved = pg::default_session_limits();
   pg::set_default_session_limits(limits);
   pg::connection c{db.dsn()}; // TCP: FINSTREAM_TEST_PG names 127.0.0.1
   pg::set_default_session_limits(saved);
   CHECK(c.exec("SHOW statement_timeout").str(0, 0) == "4500ms");
   CHECK(c.exec("SHOW idle_in_transaction_session_timeout").str(0, 0) == "7s");
+  // The server's side of the session: a backend whose client vanished is ended.
+  CHECK(c.exec("SHOW tcp_keepalives_idle").str(0, 0) == "17");
+  CHECK(c.exec("SHOW tcp_keepalives_interval").str(0, 0) == "4");
+  CHECK(c.exec("SHOW tcp_keepalives_count").str(0, 0) == "5");
   const int fd = PQsocket(c.raw());
   REQUIRE(fd >= 0);
   int value = 0;

@@ -12,6 +12,9 @@
 #
 # The broker's jars come from Maven Central through test/services/kafka-pom.xml, resolved once into
 # ${FINSTREAM_CACHE:-~/.cache/finstream}. Ports are chosen free at start, so runs never collide.
+# FINSTREAM_SERVICE_ADDRESS (default 127.0.0.1): the local address the PLAINTEXT listener binds and
+# ADVERTISES (clients follow advertised listeners), e.g. a veth end for a replica in a network
+# namespace; the controller and SASL_SSL listeners stay on 127.0.0.1.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cmd=${1:?usage: kafka.sh start|stop STATE_DIR}
@@ -20,6 +23,7 @@ cache=${FINSTREAM_CACHE:-$HOME/.cache/finstream}
 version=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$here/kafka-pom.xml")
 libs="$cache/kafka-$version/libs"
 dir="$state/kafka"
+addr=${FINSTREAM_SERVICE_ADDRESS:-127.0.0.1}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -62,8 +66,8 @@ start() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$cport
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$cport,SASL_SSL://127.0.0.1:$sport
-advertised.listeners=PLAINTEXT://127.0.0.1:$port,SASL_SSL://127.0.0.1:$sport
+listeners=PLAINTEXT://$addr:$port,CONTROLLER://127.0.0.1:$cport,SASL_SSL://127.0.0.1:$sport
+advertised.listeners=PLAINTEXT://$addr:$port,SASL_SSL://127.0.0.1:$sport
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL
@@ -107,21 +111,21 @@ while True:
         break')
   java "${java_opts[@]}" kafka.tools.StorageTool format -t "$cluster_id" -c "$dir/server.properties" \
     > "$dir/format.log" 2>&1 || { cat "$dir/format.log" >&2; exit 1; }
-  launch "$port"
+  launch "$addr" "$port"
   {
-    echo "FINSTREAM_TEST_KAFKA=127.0.0.1:$port"
+    echo "FINSTREAM_TEST_KAFKA=$addr:$port"
     echo "FINSTREAM_TEST_KAFKA_SASL=127.0.0.1:$sport"
     echo "FINSTREAM_TEST_KAFKA_SASL_USER=finstream"
     echo "FINSTREAM_TEST_KAFKA_SASL_PASSWORD=$sasl_password"
     echo "FINSTREAM_TEST_KAFKA_CA=$dir/tls/ca.pem"
   } > "$state/kafka.env"
-  echo "FINSTREAM_TEST_KAFKA=127.0.0.1:$port"
+  echo "FINSTREAM_TEST_KAFKA=$addr:$port"
 }
 
 # Starts the broker of $dir/server.properties (formatted storage) and waits until it listens on
-# port $1.
+# address $1, port $2.
 launch() {
-  local port=$1
+  local host=$1 port=$2
   local java_opts=(-Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true
                    "-Dlog4j.configuration=file:$dir/log4j.properties" -cp "$libs/*")
   local t0=$SECONDS skip=0
@@ -131,7 +135,7 @@ launch() {
   echo $! > "$dir/pid"
   # Ready when the broker has registered itself and accepts connections on its listener.
   until tail -n "+$((skip + 1))" "$dir/broker.log" 2>/dev/null | grep -q "Kafka Server started" \
-        && (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
+        && (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; do
     if ! kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
       echo "kafka.sh: broker exited during start-up; log: $dir/broker.log" >&2
       tail -n 30 "$dir/stdout.log" "$dir/broker.log" >&2 || true
@@ -143,20 +147,21 @@ launch() {
     fi
     sleep 0.2
   done
-  echo "kafka.sh: broker on 127.0.0.1:$port ready in $((SECONDS - t0)) s" >&2
+  echo "kafka.sh: broker on $host:$port ready in $((SECONDS - t0)) s" >&2
 }
 
 # The broker down for DOWN seconds: stopped (SIGTERM, data kept), then started again on the same
 # ports and data.
 bounce() {
-  local down=${1:-10} pid port
+  local down=${1:-10} pid host port
   pid=$(cat "$dir/pid")
-  port=$(sed -n 's|^advertised.listeners=PLAINTEXT://127.0.0.1:\([0-9]*\).*|\1|p' "$dir/server.properties")
+  host=$(sed -n 's|^advertised.listeners=PLAINTEXT://\([^:]*\):.*|\1|p' "$dir/server.properties")
+  port=$(sed -n 's|^advertised.listeners=PLAINTEXT://[^:]*:\([0-9]*\).*|\1|p' "$dir/server.properties")
   kill -TERM "$pid"
   for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
   kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
   sleep "$down"
-  launch "$port"
+  launch "$host" "$port"
 }
 
 stop() {

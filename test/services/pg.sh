@@ -8,10 +8,13 @@
 #
 # The cluster is initdb'd into a fresh temporary directory, listens on a free loopback port and on a
 # socket in that directory, and trusts local connections: a throw-away test server, never a deployment.
+# FINSTREAM_SERVICE_ADDRESS (default 127.0.0.1): a further local address it listens on and the DSN
+# names (e.g. a veth end for a replica in a network namespace; its /24 is trusted too).
 set -euo pipefail
 cmd=${1:?usage: pg.sh start|stop|restart STATE_DIR}
 state=${2:?usage: pg.sh start|stop|restart STATE_DIR}
 meta="$state/pg"
+addr=${FINSTREAM_SERVICE_ADDRESS:-127.0.0.1}
 bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -x "$bindir/initdb" ] || { echo "pg.sh: PostgreSQL server binaries not found under /usr/lib/postgresql" >&2; exit 1; }
 # initdb refuses to run as root: the server then runs as Debian's unprivileged 'postgres' user.
@@ -30,8 +33,13 @@ start() {
   "${as_user[@]}" "$bindir/initdb" -D "$tmp/data" -U finstream --auth=trust -E UTF8 --locale=C.UTF-8 \
     > "$meta/initdb.log" 2>&1 || { cat "$meta/initdb.log" >&2; exit 1; }
   local port; port=$(free_port)
+  local listen=127.0.0.1
+  if [ "$addr" != 127.0.0.1 ]; then
+    listen="127.0.0.1,$addr"
+    echo "host all all $addr/24 trust" >> "$tmp/data/pg_hba.conf"
+  fi
   cat >> "$tmp/data/postgresql.conf" <<CONF
-listen_addresses = '127.0.0.1'
+listen_addresses = '$listen'
 port = $port
 unix_socket_directories = '$tmp/run'
 max_connections = 300
@@ -42,13 +50,13 @@ CONF
   "${as_user[@]}" "$bindir/pg_ctl" -D "$tmp/data" -l "$tmp/server.log" -w -t 60 start > "$meta/pg_ctl.log" 2>&1 \
     || { cat "$meta/pg_ctl.log" "$tmp/server.log" >&2; exit 1; }
   "$bindir/createdb" -h 127.0.0.1 -p "$port" -U finstream finstream_test
-  local dsn="postgresql://finstream@127.0.0.1:$port/finstream_test"
+  local dsn="postgresql://finstream@$addr:$port/finstream_test"
   {
     echo "FINSTREAM_TEST_PG=$dsn"
     echo "FINSTREAM_TEST_PG_DATA=$tmp/data"
     echo "FINSTREAM_TEST_PG_BIN=$bindir"
   } > "$state/pg.env"
-  echo "pg.sh: PostgreSQL on 127.0.0.1:$port ready in $((SECONDS - t0)) s" >&2
+  echo "pg.sh: PostgreSQL on $addr:$port ready in $((SECONDS - t0)) s" >&2
   echo "FINSTREAM_TEST_PG=$dsn"
 }
 
