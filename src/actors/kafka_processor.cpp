@@ -541,6 +541,7 @@ void kafka_processor(caf::blocking_actor* self, kafka_processor_config cfg) {
       running = false;
     } catch (const std::exception& e) {
       log::error("processor", "processor_session_failed", {{"reason", e.what()}});
+      processor_metrics::get().session_failed();
       if (s) s->abandon();
       s.reset();
       if (running)

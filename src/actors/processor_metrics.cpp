@@ -17,6 +17,10 @@ processor_metrics::processor_metrics()
           "unread)"))
     , retention_lost_offsets_(metrics::registry::global().counter(
           "finstream_retention_lost_offsets_total",
-          "offsets deleted by retention before a processor read them")) {}
+          "offsets deleted by retention before a processor read them"))
+    , session_failures_(metrics::registry::global().counter(
+          "finstream_processor_session_failures_total",
+          "processor consumer sessions ended by an error and started again (log "
+          "processor_session_failed)")) {}
 
 } // namespace finstream::actors

@@ -1,4 +1,4 @@
-// The processors' own metrics: bars received, retention overruns. (Rows written, batch sizes and
+// The processors' own metrics: bars received, retention overruns, failed consumer sessions. (Rows written, batch sizes and
 // commit latency are counted by the sink, pg/sink.hpp; consumer lag, paused partitions and dead
 // letters by the Kafka layer.)
 #pragma once
@@ -20,11 +20,16 @@ public:
     retention_lost_offsets_.inc(static_cast<double>(lost));
   }
 
+  /// A consumer session ended by an error (lost database, fenced commit, broker failure): the
+  /// processor leaves the group and starts a new session a second later.
+  void session_failed() { session_failures_.inc(); }
+
 private:
   processor_metrics();
   metrics::counter& bars_consumed_;
   metrics::counter& retention_overruns_;
   metrics::counter& retention_lost_offsets_;
+  metrics::counter& session_failures_;
 };
 
 } // namespace finstream::actors
