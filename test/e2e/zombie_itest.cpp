@@ -68,6 +68,8 @@ TEST_CASE("zombie: a processor frozen past its session timeout is fenced on waki
                log.find("event=partitions_assigned", failed) != std::string::npos;
       },
       90s));
+  // The failed session is counted, not only logged.
+  CHECK(metric(*zombie_port, "finstream_processor_session_failures_total") >= 1);
   INFO("rows before wake-up " << rows_before_wake);
   REQUIRE(wait_until([&] { return done_symbols(db) == 60; }, 300s));
   CHECK(zombie.running());
