@@ -275,7 +275,7 @@ private:
     flush();
     await_all();
     proc_.set_indicators(std::move(set), stored->second);
-    fill_todo_.clear();
+    fill_queue_.clear();
     next_fill_scan_ = now;
     log::info("processor", "indicator_set_changed",
               {{"version", stored->second}, {"spec", stored->first}});
@@ -287,16 +287,16 @@ private:
   void fill_when_idle() {
     if (dirty_ || inflight_ > 0 || proc_.set_version() == 0 || layout_ <= 0) return;
     const auto now = clock_type::now();
-    if (fill_todo_.empty()) {
+    if (fill_queue_.empty()) {
       if (now < next_fill_scan_) return;
       next_fill_scan_ = now + fill_scan_interval;
       for (auto& s : store_.fill_pending(proc_.set_version()))
-        fill_todo_.push_back(std::move(s));
+        fill_queue_.push_back(std::move(s));
     }
     std::size_t filled = 0;
-    while (!fill_todo_.empty() && filled < fills_per_commit) {
-      const std::string symbol = std::move(fill_todo_.front());
-      fill_todo_.pop_front();
+    while (!fill_queue_.empty() && filled < fills_per_commit) {
+      const std::string symbol = std::move(fill_queue_.front());
+      fill_queue_.pop_front();
       const kafka::topic_partition tp{cfg_.topic, kafka::partition_of(symbol, layout_)};
       auto it = owned_.find(tp);
       if (it == owned_.end() || it->second.stored < 0) continue; // not ours (or never committed)
@@ -506,7 +506,7 @@ private:
   clock_type::time_point next_layout_check_{};
   clock_type::time_point next_set_check_{};
   clock_type::time_point next_fill_scan_{};
-  std::deque<std::string> fill_todo_; // symbols listed for a fill, not yet looked at
+  std::deque<std::string> fill_queue_; // symbols listed for a fill, not yet looked at
   bool fence_ = false;                // the next flush carries unchanged offsets too
   std::deque<kafka::offset_map> inflight_offsets_;
   // Symbols restarted (resync) in the output not sent yet, and per commit in flight.
