@@ -94,6 +94,12 @@ struct consumer::impl : RdKafka::RebalanceCb, RdKafka::OffsetCommitCb {
   // ever resumed; (2) a pause survives unassignment on librdkafka's side, so a revoked partition
   // in this set is resumed right after it is unassigned, and every assignment starts unpaused.
   std::set<topic_partition> applied;
+  // Assigned partitions whose start offsets the listener could not determine (it threw). They
+  // are paused like any other, and poll() also drops any record of theirs that librdkafka had
+  // already fetched when the pause took effect: their offsets are unknown, so nothing of them may
+  // ever reach the owner. They stay so until revoked; resume() leaves them paused.
+  std::set<topic_partition> unstartable;
+  std::atomic<bool> any_unstartable{false};
   bool closed = false;
 
   // Polling thread only.
@@ -291,6 +297,8 @@ struct consumer::impl : RdKafka::RebalanceCb, RdKafka::OffsetCommitCb {
         // Never consume from offsets the owner could not determine: keep them paused until the
         // owner closes this consumer (poll() rethrows the listener's error).
         paused_set.insert(added.begin(), added.end());
+        unstartable.insert(added.begin(), added.end());
+        any_unstartable.store(true, std::memory_order_release);
       }
       // Re-apply the tracked pause set (forget_pauses_locked cleared librdkafka's on revocation).
       apply_pauses_locked(cooperative ? added : assigned);
@@ -322,12 +330,15 @@ struct consumer::impl : RdKafka::RebalanceCb, RdKafka::OffsetCommitCb {
         if (e)
           log::error("kafka", "incremental_unassign_failed",
                      {{"group", group}, {"error", e->str()}, {"partitions", join(parts)}});
-        for (const auto& tp : parts)
+        for (const auto& tp : parts) {
           assigned.erase(tp);
+          unstartable.erase(tp);
+        }
         forget_pauses_locked(parts);
       } else {
         c->unassign();
         assigned.clear();
+        unstartable.clear();
         forget_pauses_locked({applied.begin(), applied.end()});
       }
       log::info("kafka", lost ? "partitions_lost" : "partitions_revoked",
@@ -351,6 +362,7 @@ struct consumer::impl : RdKafka::RebalanceCb, RdKafka::OffsetCommitCb {
       std::lock_guard<std::mutex> lock(mutex);
       c->unassign();
       assigned.clear();
+      unstartable.clear();
       forget_pauses_locked({applied.begin(), applied.end()});
       break;
     }
@@ -403,6 +415,11 @@ struct consumer::impl : RdKafka::RebalanceCb, RdKafka::OffsetCommitCb {
   std::vector<topic_partition> assignment_copy() const {
     std::lock_guard<std::mutex> lock(mutex);
     return {assigned.begin(), assigned.end()};
+  }
+
+  bool is_unstartable(const RdKafka::Message& m) const {
+    std::lock_guard<std::mutex> lock(mutex);
+    return unstartable.count({m.topic_name(), m.partition()}) != 0;
   }
 
   void rethrow_pending(const char* what) {
@@ -529,6 +546,7 @@ std::vector<record> consumer::poll(std::size_t max_records, std::chrono::millise
     const RdKafka::ErrorCode err = msg->err();
     switch (err) {
     case RdKafka::ERR_NO_ERROR:
+      if (d.any_unstartable.load(std::memory_order_acquire) && d.is_unstartable(*msg)) continue;
       out.push_back(d.to_record(*msg));
       continue;
     case RdKafka::ERR__TIMED_OUT:
@@ -599,7 +617,7 @@ void consumer::resume(const std::vector<topic_partition>& partitions) {
     d.pause_everything = false;
   }
   for (const auto& tp : partitions)
-    d.paused_set.erase(tp);
+    if (!d.unstartable.count(tp)) d.paused_set.erase(tp);
   d.apply_resumes_locked({partitions.begin(), partitions.end()});
 }
 
@@ -614,7 +632,7 @@ void consumer::resume_all() {
   impl& d = *impl_;
   std::lock_guard<std::mutex> lock(d.mutex);
   d.pause_everything = false;
-  d.paused_set.clear();
+  d.paused_set = d.unstartable;
   d.apply_resumes_locked(d.assigned);
 }
 

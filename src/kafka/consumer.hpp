@@ -30,7 +30,9 @@ public:
   /// PostgreSQL); partitions absent from the map start at the group's committed offset, or per
   /// auto.offset.reset when there is none. Called BEFORE the partitions are assigned; nothing of
   /// them is returned by poll() before this returns. An exception thrown here is rethrown by
-  /// poll() after the partitions were assigned PAUSED; the consumer must then be closed.
+  /// poll() after the partitions were assigned PAUSED; poll() never returns a record of theirs
+  /// (not even one librdkafka fetched before the pause took effect), resume() leaves them paused,
+  /// and the consumer must then be closed.
   virtual offset_map on_assigned(const std::vector<topic_partition>& partitions) {
     (void)partitions;
     return {};

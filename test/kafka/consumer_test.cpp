@@ -197,4 +197,8 @@ TEST_CASE("an exception from on_assigned comes out of poll and the partitions st
   CHECK(got.empty());
   CHECK(k.paused().size() == 2);
   CHECK(k.poll(10, 500ms).empty());
+  // Their start offsets are unknown: resuming cannot let them run.
+  k.resume_all();
+  CHECK(k.paused().size() == 2);
+  CHECK(k.poll(10, 500ms).empty());
 }
