@@ -130,11 +130,19 @@ struct spec_parser {
 // function in which the twelve updates are inlined (non-virtual qualified calls on the final
 // classes), so the compiler schedules them together and shares common subexpressions (true range,
 // typical price). Same code as each indicator's update(), hence the same results bit for bit.
+// `flatten` makes the inlining a guarantee: GCC's size heuristics otherwise leave STOCH, ADX, MFI and
+// MACD as calls (measured: STOCH alone was a fifth of the pass, and flattening made the whole pass
+// about 10% faster in alternating runs).
+#if defined(__GNUC__)
+__attribute__((flatten))
+#endif
 void fused_default(indicator* const* it, const ohlcv& bar, double* out) {
   const ohlcv b = bar; // a local copy: stores to states and outputs cannot alias it
-  // CCI and ADX first: their long dependency chains (CCI's window sums, ADX's divisions) then
-  // overlap with the independent work of the other ten in the out-of-order window.
+  // CCI, STOCH and ADX first: their long dependency chains (CCI's window sums, the chained
+  // divisions of the other two) then overlap with the independent work of the other nine in the
+  // out-of-order window.
   static_cast<cci*>(it[9])->cci::update(b, out + 16);
+  static_cast<stoch*>(it[6])->stoch::update(b, out + 10);
   static_cast<adx*>(it[8])->adx::update(b, out + 13);
   static_cast<rsi*>(it[0])->rsi::update(b, out);
   static_cast<macd*>(it[1])->macd::update(b, out + 1);
@@ -142,7 +150,6 @@ void fused_default(indicator* const* it, const ohlcv& bar, double* out) {
   static_cast<ema*>(it[3])->ema::update(b, out + 5);
   static_cast<bbands*>(it[4])->bbands::update(b, out + 6);
   static_cast<atr*>(it[5])->atr::update(b, out + 9);
-  static_cast<stoch*>(it[6])->stoch::update(b, out + 10);
   static_cast<obv*>(it[7])->obv::update(b, out + 12);
   static_cast<willr*>(it[10])->willr::update(b, out + 17);
   static_cast<mfi*>(it[11])->mfi::update(b, out + 18);
