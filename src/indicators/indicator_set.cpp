@@ -138,10 +138,10 @@ __attribute__((flatten))
 #endif
 void fused_default(indicator* const* it, const ohlcv& bar, double* out) {
   const ohlcv b = bar; // a local copy: stores to states and outputs cannot alias it
-  // CCI, STOCH and ADX first: their long dependency chains (CCI's window sums, the chained
-  // divisions of the other two) then overlap with the independent work of the other nine in the
-  // out-of-order window.
-  static_cast<cci*>(it[9])->cci::update(b, out + 16);
+  // Order (measured, alternating runs): STOCH and ADX first, so that their chained divisions
+  // overlap with the independent work of the next nine; CCI last, so that its long chain (the
+  // window's sum, then the mean deviation, 20 dependent additions in TA-Lib's order) overlaps with
+  // the start of the next bar instead of holding this bar's work behind it (4% faster than first).
   static_cast<stoch*>(it[6])->stoch::update(b, out + 10);
   static_cast<adx*>(it[8])->adx::update(b, out + 13);
   static_cast<rsi*>(it[0])->rsi::update(b, out);
@@ -153,6 +153,7 @@ void fused_default(indicator* const* it, const ohlcv& bar, double* out) {
   static_cast<obv*>(it[7])->obv::update(b, out + 12);
   static_cast<willr*>(it[10])->willr::update(b, out + 17);
   static_cast<mfi*>(it[11])->mfi::update(b, out + 18);
+  static_cast<cci*>(it[9])->cci::update(b, out + 16);
 }
 
 bool is_default_layout(const std::vector<std::unique_ptr<indicator>>& items) {
