@@ -99,6 +99,7 @@ struct consumer::impl : RdKafka::RebalanceCb, RdKafka::OffsetCommitCb {
   // already fetched when the pause took effect: their offsets are unknown, so nothing of them may
   // ever reach the owner. They stay so until revoked; resume() leaves them paused.
   std::set<topic_partition> unstartable;
+  // !unstartable.empty(), readable without the mutex: poll() takes the lock per record only then.
   std::atomic<bool> any_unstartable{false};
   bool closed = false;
 
@@ -334,11 +335,13 @@ struct consumer::impl : RdKafka::RebalanceCb, RdKafka::OffsetCommitCb {
           assigned.erase(tp);
           unstartable.erase(tp);
         }
+        any_unstartable.store(!unstartable.empty(), std::memory_order_release);
         forget_pauses_locked(parts);
       } else {
         c->unassign();
         assigned.clear();
         unstartable.clear();
+        any_unstartable.store(false, std::memory_order_release);
         forget_pauses_locked({applied.begin(), applied.end()});
       }
       log::info("kafka", lost ? "partitions_lost" : "partitions_revoked",
@@ -363,6 +366,7 @@ struct consumer::impl : RdKafka::RebalanceCb, RdKafka::OffsetCommitCb {
       c->unassign();
       assigned.clear();
       unstartable.clear();
+      any_unstartable.store(false, std::memory_order_release);
       forget_pauses_locked({applied.begin(), applied.end()});
       break;
     }
