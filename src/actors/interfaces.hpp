@@ -24,7 +24,8 @@ using manager_actor =
 /// accepted so far is committed.
 using processor_actor =
     caf::typed_actor<caf::replies_to<bar_batch>::with<bool>,
-                     caf::replies_to<caf::flush_atom>::with<bool>, caf::reacts_to<caf::tick_atom>>;
+                     caf::replies_to<caf::flush_atom>::with<bool>, caf::reacts_to<caf::tick_atom>,
+                     caf::reacts_to<fill_atom>>;
 
 /// In-process agent: `next_atom` makes it ask the manager for its next task.
 using agent_actor = caf::typed_actor<caf::reacts_to<next_atom>>;

@@ -82,7 +82,10 @@ public:
       , admin_(cfg.kafka)
       , consumer_(cfg.kafka, cfg.group, this) {}
 
-  ~session() override { broken_ = true; }
+  ~session() override {
+    broken_ = true;
+    processor_metrics::get().cached_symbols_changed(-reported_cache_);
+  }
 
   void run() {
     consumer_.subscribe({cfg_.topic});
@@ -122,8 +125,13 @@ public:
       log::info("processor", "paused", {{"reason", "sink behind"}, {"inflight", inflight_}});
       auto since = clock_type::now();
       while (inflight_ >= cfg_.options.max_inflight && running_) {
+        // Group membership and rebalances only: a paused partition delivers nothing (the
+        // consumer drops what librdkafka fetched before the pause and rewinds on resume), so no
+        // record here can overtake the unhandled tail of the caller's poll (per-partition order).
+        // Only records of partitions revoked inside this poll can come out, and handle()
+        // skips those (not owned).
         auto records = consumer_.poll(max_poll_records, std::chrono::milliseconds{100});
-        auto batches = decode_all(records); // fetched before the pause took effect
+        auto batches = decode_all(records);
         for (std::size_t i = 0; i < records.size(); ++i)
           handle(records[i], batches[i]);
         drain_mailbox();
@@ -369,6 +377,9 @@ private:
       flush();
       await_all();
     }
+    // Dirty again after a flush above (which cleared it): otherwise this batch's output and
+    // position would wait for the next record, which may never come.
+    mark_dirty();
     proc_.process(batch, pending_);
     processor_metrics::get().bars_consumed(batch.bars.size());
     it->second.position = r.offset + 1;
@@ -386,6 +397,14 @@ private:
     for (const auto& [tp, o] : owned_)
       if (o.stored >= 0) offsets[tp] = o.stored;
     if (!offsets.empty()) consumer_.commit_async(offsets);
+  }
+
+  /// The change of this session's cached states since the last report (gauge shared by every
+  /// processor of the process; the session reports its own count and takes it back at its end).
+  void report_cache() {
+    const auto now = static_cast<double>(proc_.cached_symbols());
+    processor_metrics::get().cached_symbols_changed(now - reported_cache_);
+    reported_cache_ = now;
   }
 
   void mark_dirty() {
@@ -421,6 +440,7 @@ private:
     dirty_ = false;
     if (req.output.empty() && req.offsets.empty()) return;
     inflight_offsets_.push_back(std::move(kafka_offsets));
+    inflight_generations_.push_back(proc_.seal());
     inflight_restarts_.push_back(std::move(restarted_));
     restarted_.clear();
     ++inflight_;
@@ -463,6 +483,8 @@ private:
     inflight_offsets_.pop_front();
     auto restarts = std::move(inflight_restarts_.front());
     inflight_restarts_.pop_front();
+    const auto generation = inflight_generations_.front();
+    inflight_generations_.pop_front();
     if (r.ok) {
       if (!offsets.empty()) consumer_.commit_async(offsets);
       // A row left behind by a crash here only restarts a later full re-fetch again: harmless.
@@ -474,7 +496,10 @@ private:
                     {{"symbol", symbol}, {"reason", e.what()}});
         }
       }
-      if (inflight_ == 0 && pending_.empty()) proc_.committed();
+      // The states this commit settled may go, while later commits are in flight: the cache
+      // stays within processor.max_cached_symbols during a backlog too.
+      proc_.committed(generation);
+      report_cache();
       return;
     }
     // Thrown after receive() returns: CAF's handlers should not unwind through the mailbox.
@@ -509,12 +534,14 @@ private:
   std::deque<std::string> fill_queue_; // symbols listed for a fill, not yet looked at
   bool fence_ = false;                // the next flush carries unchanged offsets too
   std::deque<kafka::offset_map> inflight_offsets_;
+  std::deque<std::uint64_t> inflight_generations_; // symbol_processor::seal() of each commit
   // Symbols restarted (resync) in the output not sent yet, and per commit in flight.
   std::vector<std::pair<std::string, day_t>> restarted_;
   std::deque<std::vector<std::pair<std::string, day_t>>> inflight_restarts_;
   clock_type::time_point republished_{};
   std::size_t inflight_ = 0;
   bool dirty_ = false;
+  double reported_cache_ = 0; // cached states last added to the shared gauge
 
   bool broken_ = false;
   std::string failure_;

@@ -3,9 +3,20 @@
 
 #include "core/log.hpp"
 
+#include "actors/local_agent.hpp"
 #include "actors/processor_metrics.hpp"
 
 namespace finstream::actors {
+
+namespace {
+
+// How often an idle processor looks for symbols left to fill, and how many it fills per commit
+// (the Kafka processors' figures).
+constexpr auto fill_scan_interval = std::chrono::seconds{5};
+constexpr auto fill_tick = std::chrono::milliseconds{500};
+constexpr std::size_t fills_per_commit = 16;
+
+} // namespace
 
 processor_actor::behavior_type
 local_processor(processor_actor::stateful_pointer<local_processor_state> self,
@@ -35,6 +46,7 @@ local_processor(processor_actor::stateful_pointer<local_processor_state> self,
     req.output = std::move(s.pending);
     s.pending.clear();
     ++s.inflight;
+    const auto generation = s.proc->seal();
     self->request(sink, caf::infinite, std::move(req))
         .then(
             [=](const engine::commit_reply& r) {
@@ -45,8 +57,8 @@ local_processor(processor_actor::stateful_pointer<local_processor_state> self,
                 self->quit(caf::make_error(caf::sec::runtime_error, r.error));
                 return;
               }
-              // States may be evicted only when nothing of theirs is uncommitted.
-              if (s.inflight == 0 && s.pending.empty()) s.proc->committed();
+              // The states this commit settled may go (later commits may be in flight).
+              s.proc->committed(generation);
               s.drain();
               done_flushing();
             },
@@ -54,6 +66,32 @@ local_processor(processor_actor::stateful_pointer<local_processor_state> self,
               log::error("processor", "commit_failed", {{"reason", caf::to_string(e)}});
               self->quit(e);
             });
+  };
+  st.fill = [self, cfg] {
+    auto& s = self->state;
+    if (!cfg.fill_pending || !s.waiting.empty() || !s.pending.empty() || s.inflight > 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (s.fill_queue.empty()) {
+      if (now < s.next_fill_scan) return;
+      s.next_fill_scan = now + fill_scan_interval;
+      // A set changed while this process runs: switch at this idle moment (nothing uncommitted).
+      if (auto stored = s.store->active_set(); stored && stored->second != s.proc->set_version()) {
+        s.proc->set_indicators(indicators::indicator_set::parse(stored->first), stored->second);
+        log::info("processor", "indicator_set_changed",
+                  {{"version", stored->second}, {"spec", stored->first}});
+      }
+      if (s.proc->set_version() == 0) return; // no stored set: nothing is ever listed
+      for (auto& symbol : cfg.fill_pending(s.proc->set_version()))
+        if (processor_index(symbol, cfg.count) == cfg.index)
+          s.fill_queue.push_back(std::move(symbol));
+    }
+    std::size_t filled = 0;
+    while (!s.fill_queue.empty() && filled < fills_per_commit) {
+      const std::string symbol = std::move(s.fill_queue.front());
+      s.fill_queue.pop_front();
+      if (s.proc->fill(symbol, s.pending)) ++filled;
+    }
+    s.flush();
   };
   st.drain = [self, opts] {
     auto& s = self->state;
@@ -75,6 +113,7 @@ local_processor(processor_actor::stateful_pointer<local_processor_state> self,
       self->delayed_send(self, opts.batch_time, caf::tick_atom_v);
     }
   };
+  self->delayed_send(self, fill_tick, fill_atom_v);
   return {
       [=](bar_batch& batch) {
         auto rp = self->make_response_promise<bool>();
@@ -94,6 +133,10 @@ local_processor(processor_actor::stateful_pointer<local_processor_state> self,
         s.timer_armed = false;
         if (s.inflight < opts.max_inflight) s.flush();
         s.drain();
+      },
+      [=](fill_atom) {
+        self->state.fill();
+        self->delayed_send(self, fill_tick, fill_atom_v);
       },
   };
 }

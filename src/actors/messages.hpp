@@ -109,5 +109,6 @@ CAF_ADD_ATOM(finstream, finstream::actors, get_task_atom, "get_task")
 CAF_ADD_ATOM(finstream, finstream::actors, progress_atom, "progress")
 CAF_ADD_ATOM(finstream, finstream::actors, next_atom, "next")
 CAF_ADD_ATOM(finstream, finstream::actors, stop_atom, "stop")
+CAF_ADD_ATOM(finstream, finstream::actors, fill_atom, "fill")
 
 CAF_END_TYPE_ID_BLOCK(finstream)

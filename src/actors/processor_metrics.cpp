@@ -21,6 +21,9 @@ processor_metrics::processor_metrics()
     , session_failures_(metrics::registry::global().counter(
           "finstream_processor_session_failures_total",
           "processor consumer sessions ended by an error and started again (log "
-          "processor_session_failed)")) {}
+          "processor_session_failed)"))
+    , cached_symbols_(metrics::registry::global().gauge(
+          "finstream_processor_cached_symbols",
+          "symbol states held in memory by the processors of this process")) {}
 
 } // namespace finstream::actors

@@ -1,4 +1,5 @@
-// The processors' own metrics: bars received, retention overruns, failed consumer sessions. (Rows written, batch sizes and
+// The processors' own metrics: bars received, retention overruns, failed consumer sessions,
+// symbol states in memory. (Rows written, batch sizes and
 // commit latency are counted by the sink, pg/sink.hpp; consumer lag, paused partitions and dead
 // letters by the Kafka layer.)
 #pragma once
@@ -24,12 +25,17 @@ public:
   /// processor leaves the group and starts a new session a second later.
   void session_failed() { session_failures_.inc(); }
 
+  /// Symbol states held in memory by all processors of this process: each processor reports the
+  /// change of its own count (`processor.max_cached_symbols` bounds each one).
+  void cached_symbols_changed(double delta) { cached_symbols_.inc(delta); }
+
 private:
   processor_metrics();
   metrics::counter& bars_consumed_;
   metrics::counter& retention_overruns_;
   metrics::counter& retention_lost_offsets_;
   metrics::counter& session_failures_;
+  metrics::gauge& cached_symbols_;
 };
 
 } // namespace finstream::actors

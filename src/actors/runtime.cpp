@@ -158,9 +158,14 @@ struct runtime::impl {
     for (int i = 0; i < cfg.roles.processors; ++i) {
       local_processor_config pc;
       pc.sink = spawn_sink();
-      pc.store = std::make_shared<pg_history_store>(cfg.dsn);
+      auto store = std::make_shared<pg_history_store>(cfg.dsn);
+      pc.store = store;
       pc.indicators = cfg.indicators;
       pc.options = cfg.processing;
+      pc.index = static_cast<std::size_t>(i);
+      pc.count = static_cast<std::size_t>(cfg.roles.processors);
+      // On the processor's thread only, like every use of its store.
+      pc.fill_pending = [store](std::int64_t version) { return store->fill_pending(version); };
       local_processors.push_back(sys->spawn<caf::detached>(local_processor, std::move(pc)));
     }
     for (int i = 0; i < cfg.roles.agents; ++i) {

@@ -15,7 +15,10 @@ int run_backfill(int argc, char** argv) {
       "Records a backfill request in PostgreSQL; the active manager of the deployment using\n"
       "that database picks it up at its next tick and plans one task per symbol for the\n"
       "range, even for symbols already complete. Ranges before a symbol's first stored date\n"
-      "extend its history (its indicators are then recomputed from the start).",
+      "extend its history (its indicators are then recomputed from the start); they are\n"
+      "planned through the symbol's last stored date, so that no hole is left and the source\n"
+      "reports every split the stored rows reflect. A range after the stored rows starts the\n"
+      "day after them.",
       "finstream backfill"};
   std::string from_text, to_text;
   app.add_option("--from", from_text, "first date (YYYY-MM-DD)")->required();

@@ -2,13 +2,16 @@
 // unless --pg is given.
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <thread>
 
 #include "cli/chart_page.hpp"
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "core/log.hpp"
+#include "pg/connection.hpp"
 #include "pg/dsn.hpp"
+#include "pg/indicator_sets.hpp"
 #include "pg/private_cluster.hpp"
 
 namespace finstream::cli {
@@ -94,6 +97,17 @@ int run_local(int argc, char** argv) {
   auto chart = start_chart_page(chart_plan, dsn);
   if (chart) std::fprintf(stderr, "finstream local: chart page at %s\n", chart->url().c_str());
   bool announced = false; // summary and chart URL printed once the first backfill is stored
+  std::unique_ptr<pg::connection> fill_conn;
+  const auto fills_left = [&]() -> bool {
+    try {
+      if (!fill_conn) fill_conn = std::make_unique<pg::connection>(dsn);
+      return pg::fill_pending_count(*fill_conn) > 0;
+    } catch (const std::exception& e) {
+      log::warn("main", "fill_count_unknown", {{"reason", e.what()}});
+      fill_conn.reset();
+      return true; // unknown: not idle yet
+    }
+  };
 
   int status = exit_ok;
   {
@@ -106,6 +120,9 @@ int run_local(int argc, char** argv) {
       if (!p) continue;
       last = *p;
       if (!announced) progress.update(last); // afterwards the summary stays the last thing shown
+      // Symbols left to fill (an indicator added to the stored set) are work too: the idle
+      // processors fill them (see local_processor.hpp).
+      if (last.idle && fills_left()) last.idle = false;
       if (exit_when_idle && last.idle) break;
       if (last.idle && !announced && chart) {
         progress.finish();

@@ -12,8 +12,11 @@ namespace finstream::engine {
 namespace {
 
 constexpr char magic[4] = {'F', 'S', 'C', 'P'};
-// 1: without the revision window (still read: an empty window); 2: with it.
-constexpr std::uint8_t format_version = 2;
+// 1: without the revision window (still read: an empty window); 2: with it; 3: with the
+// extension in progress (a flag byte after the window, then resume_at, last and the state). A
+// replica that knows only 1 and 2 refuses a version 3 checkpoint (logged, then recomputed from the
+// stored rows) rather than misreading it; see docs/architecture.md, "Formats and versions".
+constexpr std::uint8_t format_version = 3;
 
 template <class T>
 void put(std::string& out, T value) {
@@ -62,6 +65,13 @@ std::string symbol_checkpoint::encode() const {
     put<std::uint32_t>(out, static_cast<std::uint32_t>(w.state_before.size()));
     out += w.state_before;
   }
+  put<std::uint8_t>(out, ext ? 1 : 0);
+  if (ext) {
+    put<std::int32_t>(out, ext->resume_at);
+    put<std::int32_t>(out, ext->last);
+    put<std::uint32_t>(out, static_cast<std::uint32_t>(ext->state.size()));
+    out += ext->state;
+  }
   put<std::uint32_t>(out, static_cast<std::uint32_t>(indicator_state.size()));
   out += indicator_state;
   return out;
@@ -72,7 +82,7 @@ symbol_checkpoint symbol_checkpoint::decode(std::string_view bytes) {
     throw std::runtime_error("not a symbol checkpoint");
   reader r{bytes.substr(4)};
   const auto version = r.get<std::uint8_t>();
-  if (version != 1 && version != format_version)
+  if (version < 1 || version > format_version)
     throw std::runtime_error("unsupported symbol checkpoint version " + std::to_string(version));
   symbol_checkpoint cp;
   auto flag = r.get<std::uint8_t>();
@@ -105,6 +115,21 @@ symbol_checkpoint symbol_checkpoint::decode(std::string_view bytes) {
     for (std::size_t i = 1; i < cp.window.size(); ++i)
       if (cp.window[i].b.date <= cp.window[i - 1].b.date)
         throw std::runtime_error("corrupt symbol checkpoint");
+  }
+  if (version >= 3) {
+    auto flag_ext = r.get<std::uint8_t>();
+    if (flag_ext > 1) throw std::runtime_error("corrupt symbol checkpoint");
+    if (flag_ext == 1) {
+      extension e;
+      e.resume_at = r.get<std::int32_t>();
+      e.last = r.get<std::int32_t>();
+      auto n_state = r.get<std::uint32_t>();
+      if (n_state > r.in.size() || (e.last != 0 && e.last >= e.resume_at))
+        throw std::runtime_error("corrupt symbol checkpoint");
+      e.state.assign(r.in.data(), n_state);
+      r.in.remove_prefix(n_state);
+      cp.ext = std::move(e);
+    }
   }
   auto len = r.get<std::uint32_t>();
   if (len != r.in.size()) throw std::runtime_error("corrupt symbol checkpoint");

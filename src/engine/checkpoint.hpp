@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,19 @@ struct symbol_checkpoint {
   };
   /// The last processed bars (consecutive, ascending, at most the processor's revision window).
   std::vector<window_entry> window;
+
+  /// History being extended backwards: a task that starts before the first stored date arrives in
+  /// several batches (the agents cut a fetch into chunks), oldest first. Each batch's bars before
+  /// `resume_at` are computed on from `state` and stored; the batch that reaches `resume_at` (or
+  /// closes the task) computes the stored sessions from `resume_at` on again after them. Until
+  /// then the rows from `resume_at` on hold values computed without the extension, and the
+  /// symbol's task is not complete. Committed with the rows it covers, so a restart continues it.
+  struct extension {
+    day_t resume_at = 0; // the first stored date before the extension began
+    day_t last = 0;      // the last extension bar processed; 0: none yet
+    std::string state;   // indicators::indicator_set::save() after `last`; empty: a fresh set
+  };
+  std::optional<extension> ext;
 
   /// Versioned binary encoding; decode throws std::runtime_error on anything it did not write.
   std::string encode() const;

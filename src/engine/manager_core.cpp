@@ -131,7 +131,7 @@ std::vector<fetch_task> manager_core::tick(std::chrono::system_clock::time_point
   in.universe = std::move(free_universe);
   auto tasks = plan_tasks(in, state, opts_.planning);
   cover_orphans(in, by_symbol, tasks);
-  auto settled = plan_backfills(universe, busy, excluded, tasks);
+  auto settled = plan_backfills(universe, busy, excluded, by_symbol, tasks);
 
   if (!tasks.empty() || !settled.empty()) {
     store_.mark_planned(tasks, settled);
@@ -241,10 +241,24 @@ void manager_core::cover_orphans(
 
 std::vector<backfill_settlement> manager_core::plan_backfills(
     const std::vector<std::string>& universe, const std::set<std::string>& busy,
-    const std::set<std::string>& excluded, std::vector<fetch_task>& tasks) {
+    const std::set<std::string>& excluded,
+    const std::unordered_map<std::string, const symbol_status*>& by_symbol,
+    std::vector<fetch_task>& tasks) {
   std::vector<backfill_settlement> settled;
   for (const auto& req : store_.pending_backfills()) {
     const auto& symbols = req.symbols.empty() ? universe : req.symbols;
+    // The states of requested symbols outside the universe (not loaded by the tick).
+    std::vector<std::string> unknown;
+    for (const auto& s : symbols)
+      if (!by_symbol.count(s) && !excluded.count(s)) unknown.push_back(s);
+    std::vector<symbol_status> extra;
+    if (!unknown.empty()) extra = store_.load(unknown);
+    const auto status_of = [&](const std::string& s) -> const symbol_status* {
+      if (auto it = by_symbol.find(s); it != by_symbol.end()) return it->second;
+      for (const auto& st : extra)
+        if (st.symbol == s) return &st;
+      return nullptr;
+    };
     std::vector<std::string> remaining;
     std::size_t planned = 0;
     for (const auto& s : symbols) {
@@ -260,6 +274,17 @@ std::vector<backfill_settlement> manager_core::plan_backfills(
       t.symbol = s;
       t.from = req.from;
       t.to = req.to;
+      // A range apart from the stored one would leave a hole that symbol_state's covered range
+      // [first_date, last_date] hides once the task is done. And a source reports a range as of
+      // its end (prices adjusted for the splits up to it, as Yahoo's are as of today): bars before
+      // the stored ones fetched as of an earlier end could miss a split the stored rows reflect.
+      // So a task that starts before the stored range runs through its last date, like the
+      // planner's (one request; the middle is deduplicated downstream), and one that starts after
+      // it starts the day after its last date.
+      if (const auto* st = status_of(s); st != nullptr && st->first_date && st->last_date) {
+        if (t.from < *st->first_date) t.to = std::max(t.to, *st->last_date);
+        if (t.from > *st->last_date + 1) t.from = *st->last_date + 1;
+      }
       t.task_id =
           s + ":" + format_date(t.from) + ":" + format_date(t.to) + ":b" + std::to_string(req.id);
       tasks.push_back(std::move(t));

@@ -119,6 +119,9 @@ private:
   std::vector<backfill_settlement> plan_backfills(const std::vector<std::string>& universe,
                                                   const std::set<std::string>& busy,
                                                   const std::set<std::string>& excluded,
+                                                  const std::unordered_map<std::string,
+                                                                           const symbol_status*>&
+                                                      by_symbol,
                                                   std::vector<fetch_task>& tasks);
 
   plan_store& store_;

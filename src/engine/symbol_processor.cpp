@@ -62,7 +62,7 @@ void symbol_processor::preload(const std::vector<std::string>& symbols) {
 symbol_processor::context&
 symbol_processor::insert(const std::string& symbol,
                          const std::optional<stored_checkpoint>& stored) {
-  context ctx{symbol_checkpoint{}, prototype_, false, false, {}};
+  context ctx{symbol_checkpoint{}, prototype_, false, 0, {}, {}};
   if (stored) {
     try {
       ctx.cp = symbol_checkpoint::decode(stored->bytes);
@@ -71,6 +71,12 @@ symbol_processor::insert(const std::string& symbol,
       } else {
         auto missing = ctx.set.restore_available(ctx.cp.indicator_state);
         if (ctx.cp.has_bars) ctx.missing = std::move(missing);
+        // An extension's state saved by a set that lacked some active indicator cannot go on:
+        // the symbol is recomputed from its stored rows (which keeps the extension going).
+        if (ctx.cp.ext && !ctx.cp.ext->state.empty()) {
+          auto probe = prototype_;
+          if (!probe.restore_available(ctx.cp.ext->state).empty()) ctx.stale = true;
+        }
       }
     } catch (const std::exception& e) {
       // State written by another configuration or corrupted: the rows are still there, so the
@@ -92,7 +98,13 @@ bool symbol_processor::needs_history(const bar_batch& batch) {
   if (!ctx.cp.has_bars) return false;
   for (const auto& s : batch.splits)
     if (!ctx.cp.split_applied(s.date) && ctx.cp.first_date < s.date) return true;
-  return !batch.bars.empty() && batch.bars.front().date < ctx.cp.first_date;
+  const bool back = !batch.bars.empty() && batch.bars.front().date < ctx.cp.first_date;
+  // An extension reads the stored rows only when it reaches them (or the task ends).
+  const auto closes = [&](day_t resume_at) {
+    return batch.last || (!batch.bars.empty() && batch.bars.back().date >= resume_at);
+  };
+  if (ctx.cp.ext) return back || closes(ctx.cp.ext->resume_at);
+  return back && closes(ctx.cp.first_date);
 }
 
 void symbol_processor::emit(const std::string& symbol, context& ctx, const bar& b,
@@ -139,12 +151,19 @@ void symbol_processor::process(const bar_batch& batch, pending_output& out) {
   }
   // Bars before the first processed one extend history backwards (a backfill of an earlier range):
   // every later indicator value depends on them.
-  bool extends_back =
+  // A task's batches arrive oldest first, so such an extension spans several batches: see extend().
+  const bool extends_back =
       ctx.cp.has_bars && !batch.bars.empty() && batch.bars.front().date < ctx.cp.first_date;
-  if (!ctx.stale && new_splits.empty() && !extends_back && !ctx.missing.empty())
+  const bool extending = extends_back || ctx.cp.ext.has_value();
+  if (!ctx.stale && new_splits.empty() && !extending && !ctx.missing.empty())
     ctx.stale = !fill_missing(batch.symbol, ctx, out);
-  if (ctx.stale || !new_splits.empty() || extends_back) {
+  // The rare combinations (a split, a stale state or an added indicator during an extension, an
+  // extension of an extension) recompute everything stored; recompute() keeps the extension going.
+  if (ctx.stale || !new_splits.empty() || (extending && !ctx.missing.empty()) ||
+      (extends_back && ctx.cp.ext)) {
     recompute(batch.symbol, ctx, batch, new_splits, out);
+  } else if (extending) {
+    extend(batch.symbol, ctx, batch, out);
   } else if (auto at = revision_point(ctx, batch.bars)) {
     revise(batch.symbol, ctx, *at, batch.bars, out);
   } else {
@@ -160,7 +179,7 @@ void symbol_processor::process(const bar_batch& batch, pending_output& out) {
   }
   ctx.cp.indicator_state = ctx.set.save();
   out.checkpoints[batch.symbol] = ctx.cp.encode();
-  ctx.dirty = true;
+  ctx.dirty = output_gen_;
   if (batch.last) {
     // The task completes through the last date its source vouched for (a session still open
     // today is fetched again by a later task).
@@ -262,15 +281,116 @@ void symbol_processor::recompute(const std::string& symbol, context& ctx, const 
       stored_last = b.date;
     }
   }
+  // A gap in the stored history that later batches of the same task fill: an extension in
+  // progress, or one this batch starts without reaching the stored rows. The extension goes on
+  // from the last session known to follow its predecessors without a gap (the frontier): this
+  // batch's last bar before the gap when it reaches further back (the stored rows after it may be
+  // an earlier extension's, with a gap of their own), else the further of the extension's and the
+  // batch's. Later batches recompute everything after the frontier (see extend()).
+  const day_t old_first = ctx.cp.first_date;
+  const bool further_back =
+      ctx.cp.has_bars && !batch.bars.empty() && batch.bars.front().date < old_first;
+  std::optional<day_t> gap_end;
+  if (ctx.cp.ext)
+    gap_end = ctx.cp.ext->resume_at;
+  else if (further_back)
+    gap_end = old_first;
+  const bool gap_stays =
+      gap_end && !batch.last && (batch.bars.empty() || batch.bars.back().date < *gap_end);
+  std::optional<symbol_checkpoint::extension> ext;
+  if (gap_stays) {
+    day_t frontier = further_back || !ctx.cp.ext ? 0 : ctx.cp.ext->last;
+    for (const auto& b : batch.bars)
+      if (b.date < *gap_end) frontier = std::max(frontier, b.date);
+    ext = symbol_checkpoint::extension{*gap_end, frontier, {}};
+  }
   ctx.set = prototype_;
   ctx.cp.has_bars = false;
   ctx.cp.window.clear();
+  ctx.cp.ext.reset();
   ctx.stale = false;
   ctx.missing.clear();
-  for (std::size_t i = 0; i < history.size(); ++i)
+  for (std::size_t i = 0; i < history.size(); ++i) {
     emit(symbol, ctx, history[i], out, history.size() - i <= revision_window_);
+    if (ext && history[i].date == ext->last) ext->state = ctx.set.save();
+  }
+  ctx.cp.ext = std::move(ext);
   log::info("processor", "recompute",
-            {{"symbol", symbol}, {"bars", history.size()}, {"splits", splits.size()}});
+            {{"symbol", symbol},
+             {"bars", history.size()},
+             {"splits", splits.size()},
+             {"extension_open", ctx.cp.ext.has_value()}});
+}
+
+void symbol_processor::extend(const std::string& symbol, context& ctx, const bar_batch& batch,
+                              pending_output& out) {
+  if (!ctx.cp.ext) {
+    ctx.cp.ext = symbol_checkpoint::extension{ctx.cp.first_date, 0, {}};
+    log::info("processor", "extension_started",
+              {{"symbol", symbol},
+               {"from", format_date(batch.bars.front().date)},
+               {"resume_at", format_date(ctx.cp.first_date)}});
+  }
+  auto& ext = *ctx.cp.ext;
+  auto set = prototype_;
+  if (!ext.state.empty()) set.restore(ext.state); // complete: insert() marks it stale otherwise
+  const auto& bars = batch.bars;
+  std::size_t i = 0;
+  std::size_t emitted = 0;
+  for (; i < bars.size() && bars[i].date < ext.resume_at; ++i) {
+    const auto& b = bars[i];
+    if (ext.last != 0 && b.date <= ext.last) { // a redelivered batch of the extension
+      ++stats_.duplicates;
+      continue;
+    }
+    set.update(b, scratch_.data());
+    auto& row = out.rows.emplace_back();
+    row.symbol = symbol;
+    row.b = b;
+    row.values.assign(scratch_.begin(), scratch_.end());
+    ext.last = b.date;
+    ctx.cp.first_date = std::min(ctx.cp.first_date, b.date);
+    ++emitted;
+  }
+  if (!batch.last && i == bars.size()) { // the task's later batches go on from here
+    ext.state = set.save();
+    return;
+  }
+  // The extension reached the stored rows (or its task ends here): every stored session after
+  // its last bar (the stored rows, and an earlier extension's when this one started further
+  // back), as this batch restates them, computed again after the extension's bars.
+  const day_t resume_at = ext.resume_at;
+  const day_t after = ext.last;
+  auto stored = store_.load_bars(symbol);
+  std::vector<bar> history;
+  history.reserve(stored.size() + bars.size() - i);
+  for (auto& b : stored)
+    if (after == 0 || b.date > after) history.push_back(b);
+  for (; i < bars.size(); ++i) {
+    const auto& b = bars[i];
+    auto it = std::lower_bound(history.begin(), history.end(), b.date,
+                               [](const bar& x, day_t d) { return x.date < d; });
+    if (it != history.end() && it->date == b.date)
+      *it = b;
+    else
+      history.insert(it, b);
+  }
+  ++stats_.extensions;
+  ctx.set = std::move(set);
+  ctx.cp.window.clear();
+  const day_t ext_last = ext.last;
+  ctx.cp.ext.reset();
+  if (history.empty()) { // nothing stored after the extension (the rows were deleted)
+    ctx.cp.last_date = ext_last;
+  }
+  for (std::size_t k = 0; k < history.size(); ++k)
+    emit(symbol, ctx, history[k], out, history.size() - k <= revision_window_);
+  log::info("processor", "extension_closed",
+            {{"symbol", symbol},
+             {"first_date", format_date(ctx.cp.first_date)},
+             {"resume_at", format_date(resume_at)},
+             {"bars", emitted},
+             {"recomputed", history.size()}});
 }
 
 bool symbol_processor::fill_missing(const std::string& symbol, context& ctx, pending_output& out) {
@@ -340,21 +460,30 @@ bool symbol_processor::fill(const std::string& symbol, pending_output& out) {
   stamp(out);
   auto& ctx = get(symbol);
   if (!ctx.cp.has_bars && !ctx.stale) return false;
-  if (!ctx.stale && !ctx.missing.empty()) ctx.stale = !fill_missing(symbol, ctx, out);
+  // During an extension the added indicators need its state too: recompute (which keeps it).
+  if (!ctx.stale && !ctx.missing.empty())
+    ctx.stale = ctx.cp.ext.has_value() || !fill_missing(symbol, ctx, out);
   if (ctx.stale) {
     bar_batch none;
     none.symbol = symbol;
+    none.last = false; // not the end of a task: an extension in progress stays open
     recompute(symbol, ctx, none, {}, out);
   }
   ctx.cp.indicator_state = ctx.set.save();
   out.checkpoints[symbol] = ctx.cp.encode();
-  ctx.dirty = true;
+  ctx.dirty = output_gen_;
   return true;
+}
+
+void symbol_processor::committed(std::uint64_t generation) {
+  for (auto& [symbol, ctx] : cache_)
+    if (ctx.dirty != 0 && ctx.dirty <= generation) ctx.dirty = 0;
+  shrink();
 }
 
 void symbol_processor::committed() {
   for (auto& [symbol, ctx] : cache_)
-    ctx.dirty = false;
+    ctx.dirty = 0;
   shrink();
 }
 
@@ -366,7 +495,7 @@ void symbol_processor::shrink() {
     while (it != lru_.begin()) {
       --it;
       auto c = cache_.find(*it);
-      if (!c->second.dirty) {
+      if (c->second.dirty == 0) {
         cache_.erase(c);
         lru_.erase(it);
         evicted = true;

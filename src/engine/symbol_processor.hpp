@@ -89,6 +89,9 @@ struct processor_stats {
   std::uint64_t bars_in = 0;
   std::uint64_t duplicates = 0; // bars at or before the symbol's last processed date
   std::uint64_t recomputes = 0; // full recomputes (split, state from another algorithm version)
+  /// Histories extended backwards that reached their stored part (which is then computed again
+  /// after the extension's bars, once per extension however many batches it spans).
+  std::uint64_t extensions = 0;
   std::uint64_t revisions = 0;    // restarts inside the revision window (a stored bar revised)
   std::uint64_t revised_bars = 0; // sessions of the window the source reported differently
   std::uint64_t failed_tasks = 0;
@@ -138,6 +141,11 @@ public:
 
   bool needs_history(const bar_batch& batch);
 
+  /// Bars before the symbol's first processed date extend its history backwards, over as many
+  /// batches as the task has (symbol_checkpoint::extension): each batch's older bars are computed on
+  /// from the previous batch's state; the batch that reaches the first stored date (or closes the
+  /// task) computes the stored sessions again after them. Linear in the history, and bit-identical
+  /// to one computation over the whole range.
   /// Bars after the symbol's last processed date are new: one row each. A bar at or before it is
   /// compared, bit for bit, with the stored one when it falls in the revision window (the last
   /// `revision_window` processed sessions, kept with the indicators' state before each in the
@@ -146,7 +154,14 @@ public:
   /// again, bit-identical to a fresh computation on the revised data. Older bars are duplicates.
   void process(const bar_batch& batch, pending_output& out);
 
-  /// The last `pending_output` was committed: its symbols' states are now safe to evict.
+  /// The caller sends the output accumulated so far to be committed (and starts a new one): the
+  /// returned generation names it for committed(generation). Outputs are committed in the order
+  /// they are sealed.
+  std::uint64_t seal() { return output_gen_++; }
+  /// The output sealed as `generation` (and every earlier one) is committed: the states of the
+  /// symbols last changed in it are now safe to evict, while later outputs are still in flight;
+  /// the cache is shrunk to max_cached then. Without an argument: everything is committed.
+  void committed(std::uint64_t generation);
   void committed();
 
   /// Drops in-memory state (after losing a partition or being fenced); restored lazily later.
@@ -164,7 +179,8 @@ private:
     symbol_checkpoint cp;
     indicators::indicator_set set;
     bool stale = false; // loaded state unusable (other algorithm version, corrupt): recompute
-    bool dirty = false; // changed since the last commit
+    /// The generation of the output that last changed it (see seal()); 0: everything committed.
+    std::uint64_t dirty = 0;
     std::vector<std::size_t> missing; // indicators of the set without saved state: to fill
     std::list<std::string>::iterator lru;
   };
@@ -173,6 +189,8 @@ private:
   context& insert(const std::string& symbol, const std::optional<stored_checkpoint>& stored);
   void recompute(const std::string& symbol, context& ctx, const bar_batch& batch,
                  const std::vector<split_event>& new_splits, pending_output& out);
+  void extend(const std::string& symbol, context& ctx, const bar_batch& batch,
+              pending_output& out);
   std::optional<std::size_t> revision_point(const context& ctx, const std::vector<bar>& bars) const;
   void revise(const std::string& symbol, context& ctx, std::size_t at, const std::vector<bar>& bars,
               pending_output& out);
@@ -195,6 +213,7 @@ private:
   std::list<std::string> lru_; // front = most recently used
   processor_stats stats_;
   std::vector<double> scratch_;
+  std::uint64_t output_gen_ = 1; // the generation of the output being accumulated
 };
 
 } // namespace finstream::engine

@@ -3,8 +3,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <exception>
+#include <map>
 #include <mutex>
+#include <thread>
 
 #include <librdkafka/rdkafkacpp.h>
 
@@ -99,8 +102,17 @@ struct consumer::impl : RdKafka::RebalanceCb, RdKafka::OffsetCommitCb {
   // already fetched when the pause took effect: their offsets are unknown, so nothing of them may
   // ever reach the owner. They stay so until revoked; resume() leaves them paused.
   std::set<topic_partition> unstartable;
-  // !unstartable.empty(), readable without the mutex: poll() takes the lock per record only then.
-  std::atomic<bool> any_unstartable{false};
+  // Every pause, not only those: librdkafka can hand out records of a partition after the pause
+  // (fetched between an assignment and its pause, or queued before a pause took effect, seen
+  // under load). poll() never delivers a record of a partition paused in this wrapper's state: it
+  // drops it and keeps its offset here (the lowest per partition), and resuming the partition
+  // positions it there first, so nothing is skipped and per-partition order holds.
+  std::map<topic_partition, std::int64_t> rewind;
+  // pause_everything || !paused_set.empty(), readable without the mutex: poll() takes the lock
+  // per record only then.
+  std::atomic<bool> any_paused{false};
+  // Tests only: a delay between an assignment and its pauses (the window above made wide).
+  std::chrono::milliseconds pause_delay{0};
   bool closed = false;
 
   // Polling thread only.
@@ -218,6 +230,51 @@ struct consumer::impl : RdKafka::RebalanceCb, RdKafka::OffsetCommitCb {
                  {"count", n}});
   }
 
+  /// After any change of the pause state or the assignment. Caller holds `mutex`.
+  void refresh_locked() {
+    for (auto it = rewind.begin(); it != rewind.end();)
+      it = assigned.count(it->first) ? std::next(it) : rewind.erase(it);
+    any_paused.store(pause_everything || !paused_set.empty(), std::memory_order_release);
+  }
+
+  /// Positions the partitions of `resumed` that poll() dropped records of at the first of them.
+  /// Caller holds `mutex`; after apply_resumes_locked (a seek on an active partition purges what
+  /// librdkafka fetched from the later position meanwhile).
+  void rewind_locked(const std::set<topic_partition>& resumed) {
+    for (const auto& tp : resumed) {
+      auto it = rewind.find(tp);
+      if (it == rewind.end() || applied.count(tp)) continue; // none dropped, or still paused
+      std::unique_ptr<RdKafka::TopicPartition> p{
+          RdKafka::TopicPartition::create(tp.topic, tp.partition, it->second)};
+      RdKafka::ErrorCode err = handle->seek(*p, 10000);
+      switch (err) {
+      case RdKafka::ERR_NO_ERROR:
+        log::debug("kafka", "rewound", {{"partition", to_string(tp)}, {"offset", it->second}});
+        break;
+      default:
+        // The records would be skipped: not a state to go on from.
+        throw error("kafka: repositioning " + to_string(tp) + " at " +
+                        std::to_string(it->second) + " after a pause failed: " +
+                        detail::describe(err),
+                    err);
+      }
+      rewind.erase(it);
+    }
+  }
+
+  /// True when `m` belongs to a partition paused in this wrapper's state (then it is dropped and
+  /// its offset kept for the resume, unless the partition's start is unknown).
+  bool drop_if_paused(const RdKafka::Message& m) {
+    std::lock_guard<std::mutex> lock(mutex);
+    const topic_partition tp{m.topic_name(), m.partition()};
+    if (!assigned.count(tp) || !(pause_everything || paused_set.count(tp))) return false;
+    if (!unstartable.count(tp)) {
+      auto [it, fresh] = rewind.emplace(tp, m.offset());
+      if (!fresh) it->second = std::min(it->second, m.offset());
+    }
+    return true;
+  }
+
   /// Pauses, on librdkafka, those of `among` (assigned partitions) that should be paused and are
   /// not yet. Caller holds `mutex`.
   void apply_pauses_locked(const std::set<topic_partition>& among) {
@@ -280,7 +337,7 @@ struct consumer::impl : RdKafka::RebalanceCb, RdKafka::OffsetCommitCb {
         auto it = starts.find({p->topic(), p->partition()});
         if (it != starts.end()) p->set_offset(it->second);
       }
-      std::lock_guard<std::mutex> lock(mutex);
+      std::unique_lock<std::mutex> lock(mutex);
       if (cooperative) {
         std::unique_ptr<RdKafka::Error> e{c->incremental_assign(partitions)};
         if (e)
@@ -299,7 +356,14 @@ struct consumer::impl : RdKafka::RebalanceCb, RdKafka::OffsetCommitCb {
         // owner closes this consumer (poll() rethrows the listener's error).
         paused_set.insert(added.begin(), added.end());
         unstartable.insert(added.begin(), added.end());
-        any_unstartable.store(true, std::memory_order_release);
+      }
+      for (const auto& tp : added)
+        rewind.erase(tp); // a new assignment starts where the listener said
+      refresh_locked();
+      if (pause_delay.count() > 0) {
+        lock.unlock();
+        std::this_thread::sleep_for(pause_delay);
+        lock.lock();
       }
       // Re-apply the tracked pause set (forget_pauses_locked cleared librdkafka's on revocation).
       apply_pauses_locked(cooperative ? added : assigned);
@@ -335,14 +399,13 @@ struct consumer::impl : RdKafka::RebalanceCb, RdKafka::OffsetCommitCb {
           assigned.erase(tp);
           unstartable.erase(tp);
         }
-        any_unstartable.store(!unstartable.empty(), std::memory_order_release);
         forget_pauses_locked(parts);
+        refresh_locked();
       } else {
         c->unassign();
         assigned.clear();
         unstartable.clear();
-        any_unstartable.store(false, std::memory_order_release);
-        forget_pauses_locked({applied.begin(), applied.end()});
+          forget_pauses_locked({applied.begin(), applied.end()});
       }
       log::info("kafka", lost ? "partitions_lost" : "partitions_revoked",
                 {{"group", group},
@@ -366,8 +429,8 @@ struct consumer::impl : RdKafka::RebalanceCb, RdKafka::OffsetCommitCb {
       c->unassign();
       assigned.clear();
       unstartable.clear();
-      any_unstartable.store(false, std::memory_order_release);
       forget_pauses_locked({applied.begin(), applied.end()});
+      refresh_locked();
       break;
     }
     }
@@ -419,11 +482,6 @@ struct consumer::impl : RdKafka::RebalanceCb, RdKafka::OffsetCommitCb {
   std::vector<topic_partition> assignment_copy() const {
     std::lock_guard<std::mutex> lock(mutex);
     return {assigned.begin(), assigned.end()};
-  }
-
-  bool is_unstartable(const RdKafka::Message& m) const {
-    std::lock_guard<std::mutex> lock(mutex);
-    return unstartable.count({m.topic_name(), m.partition()}) != 0;
   }
 
   void rethrow_pending(const char* what) {
@@ -550,7 +608,7 @@ std::vector<record> consumer::poll(std::size_t max_records, std::chrono::millise
     const RdKafka::ErrorCode err = msg->err();
     switch (err) {
     case RdKafka::ERR_NO_ERROR:
-      if (d.any_unstartable.load(std::memory_order_acquire) && d.is_unstartable(*msg)) continue;
+      if (d.any_paused.load(std::memory_order_acquire) && d.drop_if_paused(*msg)) continue;
       out.push_back(d.to_record(*msg));
       continue;
     case RdKafka::ERR__TIMED_OUT:
@@ -607,6 +665,7 @@ void consumer::pause(const std::vector<topic_partition>& partitions) {
     d.paused_set.insert(tp);
     if (d.assigned.count(tp)) now.insert(tp);
   }
+  d.refresh_locked();
   d.apply_pauses_locked(now);
 }
 
@@ -622,13 +681,17 @@ void consumer::resume(const std::vector<topic_partition>& partitions) {
   }
   for (const auto& tp : partitions)
     if (!d.unstartable.count(tp)) d.paused_set.erase(tp);
-  d.apply_resumes_locked({partitions.begin(), partitions.end()});
+  d.refresh_locked();
+  const std::set<topic_partition> resumed(partitions.begin(), partitions.end());
+  d.apply_resumes_locked(resumed);
+  d.rewind_locked(resumed);
 }
 
 void consumer::pause_all() {
   impl& d = *impl_;
   std::lock_guard<std::mutex> lock(d.mutex);
   d.pause_everything = true;
+  d.refresh_locked();
   d.apply_pauses_locked(d.assigned);
 }
 
@@ -637,7 +700,14 @@ void consumer::resume_all() {
   std::lock_guard<std::mutex> lock(d.mutex);
   d.pause_everything = false;
   d.paused_set = d.unstartable;
+  d.refresh_locked();
   d.apply_resumes_locked(d.assigned);
+  d.rewind_locked(d.assigned);
+}
+
+void consumer::delay_pauses_for_tests(std::chrono::milliseconds delay) {
+  std::lock_guard<std::mutex> lock(impl_->mutex);
+  impl_->pause_delay = delay;
 }
 
 std::set<topic_partition> consumer::paused() const {

@@ -106,7 +106,10 @@ public:
   /// max.poll.interval.ms (5 min), also while paused.
   std::vector<record> poll(std::size_t max_records, std::chrono::milliseconds timeout);
 
-  /// Stops/resumes fetching `partitions` (assigned or not: the set is remembered).
+  /// Stops/resumes fetching `partitions` (assigned or not: the set is remembered). Strict: from
+  /// pause() on, poll() returns no record of a paused partition, even one librdkafka fetched
+  /// before the pause took effect (it is dropped, and resume() positions the partition at the
+  /// first dropped record, so nothing is skipped and the partition's order holds).
   void pause(const std::vector<topic_partition>& partitions);
   void resume(const std::vector<topic_partition>& partitions);
   /// Pauses every assigned partition and every partition assigned later, until resume_all().
@@ -115,6 +118,9 @@ public:
   void resume_all();
   /// The partitions currently paused on this member (assigned ones only).
   std::set<topic_partition> paused() const;
+  /// Tests only: waits `delay` between applying an assignment and pausing its paused partitions,
+  /// widening the window in which librdkafka fetches them.
+  void delay_pauses_for_tests(std::chrono::milliseconds delay);
 
   /// Commits `offsets` (next offsets to consume) without waiting; results are counted and
   /// logged when served by a later poll(). Kafka rejects commits for partitions this member no

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 
 #include "pg/connection.hpp"
@@ -16,7 +17,9 @@ namespace finstream::pg {
 /// Time is the server's (clock_timestamp()), so the callers' clocks do not matter. Retried after
 /// a lost connection (a retried reservation may take a second token: the rate errs on the slow
 /// side). Throws std::invalid_argument for rate <= 0 or burst < 1.
+/// `at` (seconds since the epoch) replaces the server's clock: for tests that assert token counts
+/// instead of wall-clock timings; nullopt in production.
 std::chrono::microseconds reserve_token(connection& c, const std::string& name, double rate,
-                                        double burst);
+                                        double burst, std::optional<double> at = std::nullopt);
 
 } // namespace finstream::pg

@@ -402,6 +402,13 @@ write_result sink::attempt(const batch& b, const unique_rows& rows, const std::s
     return out;
   }
 
+  // (1a) A batch without offsets (local mode) has no epoch to be fenced by: it holds the purge
+  // fence shared instead, so a purge (which takes it exclusively after marking its symbols) waits
+  // for it to commit and deletes its rows, or commits first and this batch's statements, run
+  // after the lock is granted, see the symbols purged and filter them.
+  if (b.offsets.empty())
+    conn_.exec("SELECT pg_advisory_xact_lock_shared(hashtextextended('finstream.purge', 0))");
+
   // (1b) Fills of added indicators, before the rows: a row of this batch that restates a filled
   // date carries the newer values. Fills only UPDATE stored rows: they never add a key, so they
   // leave the append path's assumption (the batch's keys are new) as it was.

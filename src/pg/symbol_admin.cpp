@@ -92,6 +92,9 @@ purge_result purge_symbols(connection& c, const std::vector<std::string>& symbol
     out.fenced_partitions = static_cast<std::size_t>(
         conn.exec("UPDATE processor_offsets SET owner_epoch = owner_epoch + 1, updated_at = now()")
             .affected());
+    // The same fence for writers without offsets (local mode), which hold it shared while they
+    // commit (see pg::sink): waits for those in progress; later ones see the symbols purged.
+    conn.exec("SELECT pg_advisory_xact_lock(hashtextextended('finstream.purge', 0))");
     out.rows = static_cast<std::size_t>(
         conn.query("DELETE FROM technical_indicators WHERE symbol = ANY($1::text[])", arr)
             .affected());

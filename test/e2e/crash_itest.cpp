@@ -130,13 +130,16 @@ namespace {
 
 struct drain_outcome {
   long peak_kib = 0;     // the processor process's peak resident set (VmHWM)
+  long long peak_cached = 0; // finstream_processor_cached_symbols, highest value scraped
   long long rows = 0;    // rows it stored
   double seconds = 0;    // time to drain the backlog
 };
 
 /// Builds a backlog of `symbols_n` synthetic symbols × [from, 2020-12-31] in Kafka with no
-/// processor running, then drains it with one processor process; returns that process's peak RSS.
-drain_outcome drain_backlog(const std::string& name, int symbols_n, const std::string& from) {
+/// processor running, then drains it with one processor process (`env`: its settings); returns
+/// that process's peak RSS.
+drain_outcome drain_backlog(const std::string& name, int symbols_n, const std::string& from,
+                            std::vector<std::pair<std::string, std::string>> env = {}) {
   test_database db{"e2e_memory_" + name};
   kafka_names k{"memory_" + name};
   scratch_area area{"memory_" + name};
@@ -155,12 +158,16 @@ drain_outcome drain_backlog(const std::string& name, int symbols_n, const std::s
   }
   REQUIRE(db.scalar("SELECT count(*) FROM technical_indicators") == 0);
   process drain{run_args("manager=0,agent=0,processor=1", db, k, symbols, from, to),
-                dir + "/drain.log"};
+                dir + "/drain.log", std::move(env)};
   const auto t0 = std::chrono::steady_clock::now();
   drain_outcome out;
+  const auto port = drain.metrics_port();
+  REQUIRE(port);
   bool done = wait_until(
       [&] {
         out.peak_kib = std::max(out.peak_kib, drain.peak_rss_kib());
+        out.peak_cached =
+            std::max(out.peak_cached, metric(*port, "finstream_processor_cached_symbols"));
         return done_symbols(db) == symbols_n;
       },
       300s);
@@ -201,4 +208,34 @@ TEST_CASE("memory: the processor's peak RSS does not grow with the backlog (0.5 
   constexpr long bound_kib = 200 * 1024;
 #endif
   CHECK(large.peak_kib < bound_kib);
+}
+
+TEST_CASE("memory: with a universe larger than the symbol cache, the peak RSS does not grow with "
+          "the universe (400 vs 2,000 symbols, 40 cached)",
+          "[e2e][memory]") {
+  // processor.max_cached_symbols bounds the states kept while the backlog drains (commits are in
+  // flight nearly all the time then): 5 times the symbols must not move the peak by 20 %. The
+  // same backlog in both, so that only the universe differs: 2.6 million bars, mostly in batches
+  // of 1,000 (400 symbols × 25 years, 2,000 × 5 years).
+  const std::vector<std::pair<std::string, std::string>> env{
+      {"FINSTREAM_PROCESSOR_MAX_CACHED_SYMBOLS", "40"}};
+  const auto small = drain_backlog("few", 400, "1996-01-01", env);
+  const auto large = drain_backlog("many", 2000, "2016-01-01", env);
+  WARN("memory test (40 cached symbols): " << small.rows << " bars of 400 symbols drained in "
+                                           << small.seconds << " s with a peak RSS of "
+                                           << small.peak_kib / 1024 << " MiB; " << large.rows
+                                           << " bars of 2,000 symbols in " << large.seconds
+                                           << " s with " << large.peak_kib / 1024 << " MiB");
+  CHECK(small.rows >= 400 * 6500);
+  CHECK(large.rows >= 2000 * 1300);
+  // Beyond the 40, only the symbols of the batches pending and in flight (3 × 5,000 rows, a
+  // symbol's batch has at least 305 bars) may stay.
+  INFO("symbol states in memory at most: " << small.peak_cached << " and " << large.peak_cached);
+  CHECK(large.peak_cached > 0);
+  CHECK(large.peak_cached <= 40 + 3 * (5000 / 305 + 1));
+  REQUIRE(small.peak_kib > 0);
+  const double growth =
+      static_cast<double>(large.peak_kib - small.peak_kib) / static_cast<double>(small.peak_kib);
+  INFO("peak RSS growth from 400 to 2,000 symbols: " << growth * 100 << " %");
+  CHECK(std::abs(growth) < 0.20);
 }

@@ -130,3 +130,63 @@ TEST_CASE("run: sma(200) added to a running deployment is filled over the stored
   p.signal(SIGTERM);
   CHECK(p.wait(30s) == 0);
 }
+
+TEST_CASE("local: sma(200) added between two runs is filled over every stored row, with and "
+          "without --exit-when-idle",
+          "[e2e][local]") {
+  test_database db{"e2e_setlocal"};
+  scratch_area area{"setlocal"};
+  auto dir = area.path();
+  const std::vector<std::string> symbols{"LF1", "LF2"};
+  const std::string from = "2001-01-01", to = "2020-12-31"; // 2 symbols x 20 years
+  const std::vector<std::string> local{"local",  "--pg",   db.dsn(), "--symbols", "LF1,LF2",
+                                       "--from", from,     "--to",   to,          "--metrics-port",
+                                       "-1",     "--ui-port", "-1"};
+  auto with = [](std::vector<std::string> v, const std::vector<std::string>& more) {
+    v.insert(v.end(), more.begin(), more.end());
+    return v;
+  };
+  auto [code1, out1] = run_to_end(with(local, {"--exit-when-idle"}), dir + "/first.log", 180s);
+  INFO(out1);
+  REQUIRE(code1 == 0);
+  const auto rows = db.scalar("SELECT count(*) FROM technical_indicators");
+  REQUIRE(rows > 10000);
+  const std::string spec = std::string{indicators::indicator_set::default_spec()} + ",sma(200)";
+  auto csvs = fetch_csvs(symbols, from, to, "synthetic", dir);
+
+  SECTION("--exit-when-idle exits only once every stored row is filled") {
+    auto [acode, alog] =
+        run_to_end({"indicators-set", "add", "sma(200)", "--pg", db.dsn()}, dir + "/add.log");
+    INFO(alog);
+    REQUIRE(acode == 0);
+    REQUIRE(db.scalar("SELECT count(*) FROM indicator_fill_pending") == 2);
+    auto [code2, out2] = run_to_end(with(local, {"--exit-when-idle"}), dir + "/second.log", 180s);
+    INFO(out2);
+    REQUIRE(code2 == 0);
+    CHECK(count(out2, "event=fill ") == 2);
+    CHECK(db.scalar("SELECT count(*) FROM indicator_fill_pending") == 0);
+    CHECK(db.scalar("SELECT count(*) FROM technical_indicators WHERE sma_200 IS NOT NULL") > 0);
+    require_table_equals_indicators(db, csvs, dir, spec);
+  }
+  SECTION("a running local process follows the set changed beside it and fills") {
+    process p{local, dir + "/running.log"};
+    REQUIRE(wait_until(
+        [&] { return p.log().find("event=leader_acquired") != std::string::npos; }, 60s));
+    auto [acode, alog] =
+        run_to_end({"indicators-set", "add", "sma(200)", "--pg", db.dsn()}, dir + "/add.log");
+    INFO(alog);
+    REQUIRE(acode == 0);
+    REQUIRE(wait_until(
+        [&] {
+          return db.scalar("SELECT count(*) FROM indicator_fill_pending") == 0 &&
+                 db.scalar("SELECT count(*) FROM technical_indicators WHERE sma_200 IS NULL AND "
+                           "date > DATE '2002-01-01'") == 0;
+        },
+        60s));
+    p.signal(SIGTERM);
+    CHECK(p.wait(30s) == 0);
+    // Each of its processors switched (local mode runs two by default).
+    CHECK(count(p.log(), "event=indicator_set_changed") >= 1);
+    require_table_equals_indicators(db, csvs, dir, spec);
+  }
+}

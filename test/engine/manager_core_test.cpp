@@ -86,7 +86,50 @@ TEST_CASE("a backfill request plans its range even for complete symbols") {
   REQUIRE(tasks.size() == 1);
   CHECK(tasks[0].symbol == "MSFT");
   CHECK(tasks[0].from == d("2019-01-01"));
-  CHECK(tasks[0].to == d("2019-12-31"));
+  // Before the stored range: through its last date (see the next test).
+  CHECK(tasks[0].to == d("2020-12-31"));
+}
+
+TEST_CASE("a backfill range apart from the stored one is planned up to it, never leaving a hole") {
+  // symbol_state's covered range [first_date, last_date] would span a hole the task never asked.
+  test::memory_plan_store store;
+  std::vector<std::string> universe{"AAPL", "MSFT"};
+  manager_core m{store, [&] { return universe; }, opts()};
+  auto now = std::chrono::system_clock::now();
+  for (auto& t : m.tick(now))
+    store.complete(ok(t)); // both cover [2020-01-01, 2020-12-31]
+  // Before: 2010-2012 runs through the stored last date (a source reports a range as of its end:
+  // bars fetched as of 2012 would miss a later split that the stored rows reflect).
+  store.backfills.push_back({1, {"AAPL"}, d("2010-01-01"), d("2012-12-31")});
+  auto before = m.tick(now);
+  REQUIRE(before.size() == 1);
+  CHECK(before[0].from == d("2010-01-01"));
+  CHECK(before[0].to == d("2020-12-31"));
+  store.complete(ok(before[0]));
+  CHECK(store.rows.at("AAPL").first_date == d("2010-01-01"));
+  // After: 2023 starts on the day after the stored last date.
+  store.backfills.push_back({2, {"MSFT"}, d("2023-01-01"), d("2023-06-30")});
+  auto after = m.tick(now);
+  REQUIRE(after.size() == 1);
+  CHECK(after[0].from == d("2021-01-01"));
+  CHECK(after[0].to == d("2023-06-30"));
+  // Ranges inside the stored one and symbols never stored are planned as asked.
+  store.backfills.push_back({3, {"AAPL", "NEW"}, d("2011-06-01"), d("2015-12-31")});
+  auto asked = m.tick(now);
+  REQUIRE(asked.size() == 2);
+  for (const auto& t : asked) {
+    CHECK(t.from == d("2011-06-01"));
+    CHECK(t.to == d("2015-12-31"));
+  }
+  // A symbol outside the universe with a stored range: its state is read for the request.
+  store.rows["OLD"].symbol = "OLD";
+  store.rows["OLD"].status = "done";
+  store.rows["OLD"].first_date = d("2018-01-01");
+  store.rows["OLD"].last_date = d("2018-12-31");
+  store.backfills.push_back({4, {"OLD"}, d("2015-01-01"), d("2015-12-31")});
+  auto outside = m.tick(now);
+  REQUIRE(outside.size() == 1);
+  CHECK(outside[0].to == d("2018-12-31"));
 }
 
 TEST_CASE("a backfill for a symbol in flight stays pending until the symbol is free") {
@@ -106,7 +149,7 @@ TEST_CASE("a backfill for a symbol in flight stays pending until the symbol is f
   REQUIRE(tasks.size() == 1);
   CHECK(tasks[0].symbol == "MSFT");
   CHECK(tasks[0].from == d("2019-01-01"));
-  CHECK(tasks[0].to == d("2019-12-31"));
+  CHECK(tasks[0].to == d("2020-12-31")); // through the stored range (no hole, splits as of it)
   CHECK(store.backfills.empty()); // settled with its task
   CHECK(store.rows.at("MSFT").planned_from == d("2019-01-01"));
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <set>
 
 #include "engine/symbol_processor.hpp"
 #include "support/bar_walk.hpp"
@@ -68,6 +69,29 @@ void require_same_rows(const test::memory_history_store& a, const test::memory_h
   }
 }
 
+// A split of `ratio`:1 effective at bar `at` of a walk: the raw (as-traded) prices, divided from
+// `at` on, and the same history as a source asked after the split reports it (earlier bars
+// adjusted with apply_split, Yahoo's behaviour).
+struct split_history {
+  split_event split;
+  std::vector<bar> raw, adjusted;
+};
+
+split_history split_walk(const std::vector<bar>& bars, std::size_t at, int ratio) {
+  split_history h{{bars[at].date, ratio, 1}, bars, {}};
+  for (std::size_t i = at; i < h.raw.size(); ++i) {
+    h.raw[i].open /= ratio;
+    h.raw[i].high /= ratio;
+    h.raw[i].low /= ratio;
+    h.raw[i].close /= ratio;
+    h.raw[i].adj_close /= ratio;
+  }
+  h.adjusted = h.raw;
+  for (std::size_t i = 0; i < at; ++i)
+    apply_split(h.adjusted[i], h.split);
+  return h;
+}
+
 } // namespace
 
 TEST_CASE("chunked, restarted and duplicated input gives bit-identical rows") {
@@ -106,18 +130,7 @@ TEST_CASE("duplicates are counted and change nothing") {
 TEST_CASE("a split restates stored history: incremental equals a single adjusted fetch") {
   // Raw as-traded prices with a 4:1 split on day 250: a source asked later reports every earlier
   // bar divided by 4 (Yahoo's behaviour); the processor got the first 200 bars before the split.
-  auto raw = walk(10000, 300, 11);
-  split_event split{10250, 4, 1};
-  for (std::size_t i = 250; i < raw.size(); ++i) {
-    raw[i].open /= 4;
-    raw[i].high /= 4;
-    raw[i].low /= 4;
-    raw[i].close /= 4;
-    raw[i].adj_close /= 4;
-  }
-  auto adjusted = raw;
-  for (std::size_t i = 0; i < 250; ++i)
-    apply_split(adjusted[i], split);
+  const auto [split, raw, adjusted] = split_walk(walk(10000, 300, 11), 250, 4);
 
   test::memory_history_store full, incremental;
   auto one = batch_of("NVDA", adjusted);
@@ -138,6 +151,156 @@ TEST_CASE("a backfill of an earlier range recomputes the symbol from the start")
   run(whole, {batch_of("IBM", bars)});
   run(backfilled, {batch_of("IBM", slice(bars, 100, 200)), batch_of("IBM", slice(bars, 0, 150))});
   require_same_rows(whole, backfilled, "IBM");
+}
+
+// An extension task as the agents send it: the task's range [from, to] cut into batches of `size`
+// bars, the last one flagged.
+std::vector<bar_batch> task_batches(const std::string& symbol, const std::vector<bar>& bars,
+                                    std::size_t from, std::size_t to, std::size_t size,
+                                    const std::string& task = "x") {
+  std::vector<bar_batch> out;
+  for (std::size_t i = from; i < to; i += size) {
+    auto b = batch_of(symbol, slice(bars, i, std::min(to, i + size)), i + size >= to);
+    b.task_id = symbol + ":" + task;
+    b.from = bars[from].date;
+    b.to = bars[to - 1].date;
+    b.seq = static_cast<std::uint32_t>((i - from) / size);
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
+TEST_CASE("history extended back over many batches equals one computation over the whole range") {
+  // 3,000 sessions; 1,000 stored (the last ones), then a task over all of them, as a backfill that
+  // reaches back 2,000 sessions. Batch sizes: several batches before the stored rows, one ending
+  // exactly on the stored first date (500, 1000, 400 divide 2,000), others not (700, 999, 1999),
+  // one batch over everything.
+  auto bars = walk(10000, 3000, 21);
+  test::memory_history_store whole;
+  run(whole, {batch_of("XB1", bars)});
+  for (std::size_t size : {1000u, 500u, 400u, 700u, 999u, 1999u, 3000u}) {
+    for (bool restarts : {false, true}) {
+      INFO("batch size " << size << (restarts ? ", a restart before each batch" : ""));
+      test::memory_history_store extended;
+      run(extended, {batch_of("XB1", slice(bars, 2000, 3000))});
+      auto batches = task_batches("XB1", bars, 0, 3000, size);
+      std::set<std::size_t> restart_before;
+      if (restarts)
+        for (std::size_t i = 0; i < batches.size(); ++i)
+          restart_before.insert(i);
+      run(extended, batches, restart_before);
+      REQUIRE(extended.rows.at("XB1").size() == 3000);
+      require_same_rows(whole, extended, "XB1");
+      auto cp = symbol_checkpoint::decode(extended.checkpoints.at("XB1").bytes);
+      CHECK_FALSE(cp.ext.has_value());
+      CHECK(cp.first_date == 10000);
+      CHECK(cp.last_date == 12999);
+    }
+  }
+}
+
+TEST_CASE("an extension in progress: no completion before its last batch, linear work, "
+          "redelivered batches change nothing") {
+  auto bars = walk(10000, 3000, 22);
+  test::memory_history_store whole, extended;
+  run(whole, {batch_of("XB2", bars)});
+  run(extended, {batch_of("XB2", slice(bars, 2000, 3000))});
+  auto batches = task_batches("XB2", bars, 0, 3000, 500);
+  symbol_processor proc{indicators::indicator_set::default_set(), extended};
+  std::size_t rows_written = 0;
+  for (std::size_t i = 0; i < batches.size(); ++i) {
+    // Batch 1 is delivered twice (a redelivery after an agent's crash).
+    for (int times = 0; times < (i == 1 ? 2 : 1); ++times) {
+      pending_output out;
+      // Only the batch that reaches the stored rows reads them (the later ones are duplicates).
+      CHECK(proc.needs_history(batches[i]) == (i == 4));
+      proc.process(batches[i], out);
+      rows_written += out.rows.size();
+      if (!batches[i].last) {
+        CHECK(out.outcomes.empty());
+      } else {
+        REQUIRE(out.outcomes.size() == 1);
+        CHECK(out.outcomes[0].ok);
+      }
+      if (i == 1 && times == 1) CHECK(out.rows.empty());
+      extended.commit(out, indicators::indicator_set::algorithm_version);
+      proc.committed();
+      auto cp = symbol_checkpoint::decode(extended.checkpoints.at("XB2").bytes);
+      CHECK(cp.ext.has_value() == (i < 4));
+    }
+  }
+  require_same_rows(whole, extended, "XB2");
+  // Each extension session once, each stored session once more: no batch recomputes everything.
+  CHECK(rows_written == 3000);
+  CHECK(proc.stats().extensions == 1);
+  CHECK(proc.stats().recomputes == 0);
+}
+
+TEST_CASE("an extension interrupted by a further one, a stale state, a split or a failure ends exact") {
+  auto bars = walk(10000, 3000, 23);
+  test::memory_history_store whole;
+  run(whole, {batch_of("XB3", bars)});
+
+  SECTION("a second extension further back starts while the first is open") {
+    test::memory_history_store s;
+    run(s, {batch_of("XB3", slice(bars, 2000, 3000))});
+    auto first = task_batches("XB3", bars, 1000, 3000, 500, "a");
+    run(s, {first[0], first[1]}); // then the task is re-planned from further back
+    run(s, task_batches("XB3", bars, 0, 3000, 700, "b"));
+    require_same_rows(whole, s, "XB3");
+  }
+  SECTION("the state of another algorithm version in the middle of an extension") {
+    test::memory_history_store s;
+    run(s, {batch_of("XB3", slice(bars, 2000, 3000))});
+    auto batches = task_batches("XB3", bars, 0, 3000, 600);
+    run(s, {batches[0], batches[1]});
+    s.checkpoints.at("XB3").algo_version += 1;
+    run(s, {batches.begin() + 2, batches.end()});
+    require_same_rows(whole, s, "XB3");
+  }
+  SECTION("a split the stored rows do not reflect, reported with the extension's first batch") {
+    // The stored sessions were fetched before a 2:1 split at session 2500 (as traded); the
+    // extension task, fetched after it, reports everything in post-split units.
+    const auto [split, raw, adjusted] = split_walk(bars, 2500, 2);
+    test::memory_history_store oracle, s;
+    auto one = batch_of("XB3", adjusted);
+    one.splits = {split};
+    run(oracle, {one});
+    run(s, {batch_of("XB3", slice(raw, 2000, 2400))});
+    auto batches = task_batches("XB3", adjusted, 0, 3000, 450);
+    batches[0].splits = {split};
+    run(s, batches, {3});
+    require_same_rows(oracle, s, "XB3");
+  }
+  SECTION("the task fails in the middle and its retry goes on") {
+    test::memory_history_store s;
+    run(s, {batch_of("XB3", slice(bars, 2000, 3000))});
+    auto batches = task_batches("XB3", bars, 0, 3000, 800);
+    bar_batch failed;
+    failed.task_id = "XB3:x";
+    failed.symbol = "XB3";
+    failed.error = "HTTP 503";
+    run(s, {batches[0], batches[1], failed});
+    CHECK(symbol_checkpoint::decode(s.checkpoints.at("XB3").bytes).ext.has_value());
+    run(s, task_batches("XB3", bars, 0, 3000, 800, "retry"));
+    require_same_rows(whole, s, "XB3");
+  }
+}
+
+TEST_CASE("an extension whose task ends before the stored rows leaves rows equal to the stored "
+          "bars' computation") {
+  // Sessions 0..999 and 2000..2999 stored, 1000..1999 never delivered: the rows are those of one
+  // computation over the bars stored, and the extension is closed.
+  auto bars = walk(10000, 3000, 24);
+  std::vector<bar> stored_bars = slice(bars, 0, 1000);
+  auto tail = slice(bars, 2000, 3000);
+  stored_bars.insert(stored_bars.end(), tail.begin(), tail.end());
+  test::memory_history_store oracle, s;
+  run(oracle, {batch_of("XB4", stored_bars)});
+  run(s, {batch_of("XB4", tail)});
+  run(s, task_batches("XB4", bars, 0, 1000, 300));
+  require_same_rows(oracle, s, "XB4");
+  CHECK_FALSE(symbol_checkpoint::decode(s.checkpoints.at("XB4").bytes).ext.has_value());
 }
 
 TEST_CASE("a checkpoint from another algorithm version triggers a recompute from stored rows") {
@@ -189,6 +352,41 @@ TEST_CASE("the symbol cache is bounded and evicts only committed states") {
   proc.process(batch_of("A", slice(walk(10000, 40, 1), 30, 40)), out);
   store.commit(out, indicators::indicator_set::algorithm_version);
   require_same_rows(whole, store, "A");
+}
+
+TEST_CASE("the cache shrinks after each commit while later ones are in flight, never evicting "
+          "their symbols") {
+  // During a backlog a commit is almost always in flight: the bound must hold then too.
+  test::memory_history_store store;
+  symbol_processor proc{indicators::indicator_set::default_set(), store, 2};
+  auto bars = walk(10000, 60, 2);
+  pending_output first, second;
+  for (const char* s : {"A", "B", "C"})
+    proc.process(batch_of(s, slice(bars, 0, 30)), first);
+  const auto g1 = proc.seal();
+  for (const char* s : {"D", "E"})
+    proc.process(batch_of(s, slice(bars, 0, 30)), second);
+  const auto g2 = proc.seal();
+  CHECK(g2 > g1);
+  CHECK(proc.cached_symbols() == 5);
+  store.commit(first, indicators::indicator_set::algorithm_version);
+  proc.committed(g1); // the second commit is still in flight
+  CHECK(proc.cached_symbols() == 2); // A, B and C went; D and E (uncommitted) stayed
+  // D goes on from memory (its state is not in the store yet), A from its checkpoint.
+  pending_output third;
+  proc.process(batch_of("D", slice(bars, 30, 60)), third);
+  proc.process(batch_of("A", slice(bars, 30, 60)), third);
+  const auto g3 = proc.seal();
+  store.commit(second, indicators::indicator_set::algorithm_version);
+  proc.committed(g2);
+  CHECK(proc.cached_symbols() == 2); // E went; D and A are in the third commit
+  store.commit(third, indicators::indicator_set::algorithm_version);
+  proc.committed(g3);
+  CHECK(proc.cached_symbols() == 2);
+  test::memory_history_store whole;
+  run(whole, {batch_of("A", bars), batch_of("D", bars)});
+  require_same_rows(whole, store, "A");
+  require_same_rows(whole, store, "D");
 }
 
 TEST_CASE("a task completes only through the date its source vouched for") {

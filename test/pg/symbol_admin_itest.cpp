@@ -47,6 +47,24 @@ pg::batch batch_of(const std::string& symbol, int n, double salt = 0) {
   return b;
 }
 
+/// True once a session of the test's database waits for a lock in a statement containing `what`.
+bool lock_waiting(pg::connection& watcher, const std::string& what) {
+  return watcher
+             .query("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND strpos(query, $1) > 0",
+                    what)
+             .int64(0, 0) > 0;
+}
+
+bool wait_for_lock(pg::connection& watcher, const std::string& what, std::atomic<bool>& done) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{30};
+  while (!lock_waiting(watcher, what) && !done.load() &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds{20});
+  return lock_waiting(watcher, what);
+}
+
+
 } // namespace
 
 TEST_CASE("symbols: drop and undrop record exclusions idempotently and validate symbols",
@@ -172,12 +190,74 @@ TEST_CASE("symbols: a purge waits for a sink transaction in progress and deletes
     result = pg::purge_symbols(c, {"AAPL"});
     done = true;
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds{500});
-  CHECK_FALSE(done.load()); // fenced: waits for the writer's offsets row
+  // Fenced: the purge waits for the writer's offsets row (a lock wait, seen by the server).
+  pg::connection watcher{m.db.dsn()};
+  CHECK(wait_for_lock(watcher, "processor_offsets", done));
+  CHECK_FALSE(done.load());
   writer.exec("COMMIT");
   purge.join();
   CHECK(result.rows == 5); // the 3 committed before and the 2 the writer committed meanwhile
   CHECK(count(m.c, "SELECT count(*) FROM technical_indicators WHERE symbol = 'AAPL'") == 0);
   CHECK(scalar(m.c, "SELECT owner_epoch FROM processor_offsets WHERE partition = 0") ==
         std::to_string(claim.epoch + 1));
+}
+
+TEST_CASE("symbols: in local mode (batches without offsets) a sink commit meeting a purge in "
+          "progress waits for it and writes nothing of the purged symbol",
+          "[pg][symbols]") {
+  migrated m;
+  pg::sink s{m.db.dsn(), no_metrics()};
+  REQUIRE(s.write(batch_of("AAPL", 3)).status == pg::write_status::committed);
+  pg::exclude_symbols(m.c, {"AAPL"});
+  // A purge holding its fence, as pg::purge_symbols does before it deletes.
+  pg::connection purger{m.db.dsn()};
+  purger.exec("BEGIN");
+  purger.exec("UPDATE symbol_exclusions SET purged_at = now() WHERE symbol = 'AAPL'");
+  purger.exec("SELECT pg_advisory_xact_lock(hashtextextended('finstream.purge', 0))");
+  purger.exec("DELETE FROM technical_indicators WHERE symbol = 'AAPL'");
+  purger.exec("DELETE FROM processor_symbol_state WHERE symbol = 'AAPL'");
+  purger.exec("DELETE FROM symbol_state WHERE symbol = 'AAPL'");
+
+  std::atomic<bool> done{false};
+  pg::write_result result;
+  std::thread writer([&] {
+    result = s.write(batch_of("AAPL", 6, 1)); // new days: the append path unless fenced
+    done = true;
+  });
+  pg::connection watcher{m.db.dsn()};
+  CHECK(wait_for_lock(watcher, "finstream.purge", done));
+  CHECK_FALSE(done.load());
+  purger.exec("COMMIT");
+  writer.join();
+  CHECK(result.status == pg::write_status::committed);
+  CHECK(count(m.c, "SELECT count(*) FROM technical_indicators WHERE symbol = 'AAPL'") == 0);
+  CHECK(count(m.c, "SELECT count(*) FROM processor_symbol_state WHERE symbol = 'AAPL'") == 0);
+  CHECK(count(m.c, "SELECT count(*) FROM symbol_state WHERE symbol = 'AAPL'") == 0);
+}
+
+TEST_CASE("symbols: in local mode a purge waits for a sink commit in progress and deletes what "
+          "it wrote",
+          "[pg][symbols]") {
+  migrated m;
+  pg::exclude_symbols(m.c, {"AAPL"});
+  // A local-mode writer mid-commit, as the sink does it: the fence shared, rows not committed.
+  pg::connection writer{m.db.dsn()};
+  writer.exec("BEGIN");
+  writer.exec("SELECT pg_advisory_xact_lock_shared(hashtextextended('finstream.purge', 0))");
+  writer.exec("INSERT INTO technical_indicators (symbol, date, close) VALUES "
+              "('AAPL', '2024-03-01', 1), ('AAPL', '2024-03-04', 2)");
+  std::atomic<bool> done{false};
+  pg::purge_result result;
+  std::thread purge([&] {
+    pg::connection c{m.db.dsn()};
+    result = pg::purge_symbols(c, {"AAPL"});
+    done = true;
+  });
+  pg::connection watcher{m.db.dsn()};
+  CHECK(wait_for_lock(watcher, "finstream.purge", done));
+  CHECK_FALSE(done.load());
+  writer.exec("COMMIT");
+  purge.join();
+  CHECK(result.rows == 2);
+  CHECK(count(m.c, "SELECT count(*) FROM technical_indicators WHERE symbol = 'AAPL'") == 0);
 }
