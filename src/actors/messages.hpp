@@ -35,13 +35,14 @@ typename Inspector::result_type inspect(Inspector& f, dividend_event& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, fetch_task& x) {
-  return f(caf::meta::type_name("fetch_task"), x.task_id, x.symbol, x.from, x.to);
+  return f(caf::meta::type_name("fetch_task"), x.task_id, x.symbol, x.from, x.to, x.generation);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, bar_batch& x) {
   return f(caf::meta::type_name("bar_batch"), x.task_id, x.symbol, x.from, x.to, x.seq, x.last,
-           x.complete_through, x.bars, x.splits, x.dividends, x.error, x.permanent, x.throttled);
+           x.complete_through, x.bars, x.splits, x.dividends, x.error, x.permanent, x.throttled,
+           x.generation);
 }
 
 template <class Inspector>

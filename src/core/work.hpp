@@ -18,6 +18,9 @@ struct fetch_task {
   std::string symbol;
   day_t from = 0;
   day_t to = 0;
+  /// When the leader planned it (ms since the epoch): a task planned later asks the source later,
+  /// so its answer is the newer one (a re-planned task's over an expired one's). 0: unknown.
+  std::int64_t generation = 0;
 };
 
 /// A chunk of one task's result, in date order. A task's result is split into chunks of bounded
@@ -30,6 +33,9 @@ struct bar_batch {
   day_t to = 0;
   std::uint32_t seq = 0;
   bool last = true;
+  /// The task's generation (fetch_task::generation), in every chunk: a processor revises stored
+  /// sessions only with bars of a generation not older than the one that wrote them.
+  std::int64_t generation = 0;
   /// The last date the fetch is final through (<= to): what the task completes in symbol_state.
   /// Later dates of [from, to] are fetched again by a later task. Set on every chunk.
   day_t complete_through = 0;

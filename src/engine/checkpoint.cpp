@@ -12,8 +12,9 @@ namespace finstream::engine {
 namespace {
 
 constexpr char magic[4] = {'F', 'S', 'C', 'P'};
-// 1: without the revision window (still read: an empty window); 2: with it; 3: with the
-// extension in progress (a flag byte after the window, then resume_at, last and the state). A
+// 1: without the revision window (still read: an empty window); 2: with it; 3: with the task
+// generation (8 bytes after the window) and the extension in progress (a flag byte, then
+// resume_at, last and the state). A
 // replica that knows only 1 and 2 refuses a version 3 checkpoint (logged, then recomputed from the
 // stored rows) rather than misreading it; see docs/architecture.md, "Formats and versions".
 constexpr std::uint8_t format_version = 3;
@@ -65,6 +66,7 @@ std::string symbol_checkpoint::encode() const {
     put<std::uint32_t>(out, static_cast<std::uint32_t>(w.state_before.size()));
     out += w.state_before;
   }
+  put<std::int64_t>(out, generation);
   put<std::uint8_t>(out, ext ? 1 : 0);
   if (ext) {
     put<std::int32_t>(out, ext->resume_at);
@@ -117,6 +119,8 @@ symbol_checkpoint symbol_checkpoint::decode(std::string_view bytes) {
         throw std::runtime_error("corrupt symbol checkpoint");
   }
   if (version >= 3) {
+    cp.generation = r.get<std::int64_t>();
+    if (cp.generation < 0) throw std::runtime_error("corrupt symbol checkpoint");
     auto flag_ext = r.get<std::uint8_t>();
     if (flag_ext > 1) throw std::runtime_error("corrupt symbol checkpoint");
     if (flag_ext == 1) {

@@ -44,6 +44,11 @@ struct symbol_checkpoint {
   };
   std::optional<extension> ext;
 
+  /// The newest task generation (bar_batch::generation) whose bars this symbol's stored sessions
+  /// hold: bars of an older task (a slow agent's, published after its task was planned again)
+  /// never revise them. 0: unknown.
+  std::int64_t generation = 0;
+
   /// Versioned binary encoding; decode throws std::runtime_error on anything it did not write.
   std::string encode() const;
   static symbol_checkpoint decode(std::string_view bytes);

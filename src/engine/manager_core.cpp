@@ -132,6 +132,10 @@ std::vector<fetch_task> manager_core::tick(std::chrono::system_clock::time_point
   auto tasks = plan_tasks(in, state, opts_.planning);
   cover_orphans(in, by_symbol, tasks);
   auto settled = plan_backfills(universe, busy, excluded, by_symbol, tasks);
+  // Every task of this pass carries its planning time: a task planned again after this one
+  // expired asks the source later, and processors let only the newer answer revise stored rows.
+  for (auto& t : tasks)
+    t.generation = now_ms;
 
   if (!tasks.empty() || !settled.empty()) {
     store_.mark_planned(tasks, settled);

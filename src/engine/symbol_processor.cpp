@@ -164,7 +164,7 @@ void symbol_processor::process(const bar_batch& batch, pending_output& out) {
     recompute(batch.symbol, ctx, batch, new_splits, out);
   } else if (extending) {
     extend(batch.symbol, ctx, batch, out);
-  } else if (auto at = revision_point(ctx, batch.bars)) {
+  } else if (auto at = older(ctx, batch) ? std::nullopt : revision_point(ctx, batch.bars)) {
     revise(batch.symbol, ctx, *at, batch.bars, out);
   } else {
     const auto n = batch.bars.size();
@@ -177,6 +177,7 @@ void symbol_processor::process(const bar_batch& batch, pending_output& out) {
       emit(batch.symbol, ctx, b, out, n - i <= revision_window_);
     }
   }
+  if (!batch.bars.empty()) ctx.cp.generation = std::max(ctx.cp.generation, batch.generation);
   ctx.cp.indicator_state = ctx.set.save();
   out.checkpoints[batch.symbol] = ctx.cp.encode();
   ctx.dirty = output_gen_;
@@ -199,6 +200,10 @@ bool same_bits(const bar& a, const bar& b) {
 }
 
 } // namespace
+
+bool symbol_processor::older(const context& ctx, const bar_batch& batch) {
+  return batch.generation != 0 && batch.generation < ctx.cp.generation;
+}
 
 std::optional<std::size_t> symbol_processor::revision_point(const context& ctx,
                                                             const std::vector<bar>& bars) const {
@@ -267,15 +272,18 @@ void symbol_processor::recompute(const std::string& symbol, context& ctx, const 
   }
   // New bars extend the history; a bar of an already stored date replaces it (a source may restate
   // history, e.g. after a split it reports in post-split units).
+  // Not by a fetch older than the stored sessions' (see older()).
   day_t stored_last = history.empty() ? 0 : history.back().date;
+  const bool restates = !older(ctx, batch);
   for (const auto& b : batch.bars) {
     if (!history.empty() && b.date <= stored_last) {
       auto it = std::lower_bound(history.begin(), history.end(), b.date,
                                  [](const bar& x, day_t d) { return x.date < d; });
-      if (it != history.end() && it->date == b.date)
-        *it = b;
-      else
+      if (it != history.end() && it->date == b.date) {
+        if (restates) *it = b;
+      } else {
         history.insert(it, b);
+      }
     } else {
       history.push_back(b);
       stored_last = b.date;
@@ -366,14 +374,16 @@ void symbol_processor::extend(const std::string& symbol, context& ctx, const bar
   history.reserve(stored.size() + bars.size() - i);
   for (auto& b : stored)
     if (after == 0 || b.date > after) history.push_back(b);
+  const bool restates = !older(ctx, batch);
   for (; i < bars.size(); ++i) {
     const auto& b = bars[i];
     auto it = std::lower_bound(history.begin(), history.end(), b.date,
                                [](const bar& x, day_t d) { return x.date < d; });
-    if (it != history.end() && it->date == b.date)
-      *it = b;
-    else
+    if (it != history.end() && it->date == b.date) {
+      if (restates) *it = b;
+    } else {
       history.insert(it, b);
+    }
   }
   ++stats_.extensions;
   ctx.set = std::move(set);

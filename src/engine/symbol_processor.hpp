@@ -152,6 +152,9 @@ public:
   /// checkpoint): unchanged, it is dropped; revised (or a session missing until now), the
   /// computation restarts from the state before it and emits that session and every later one
   /// again, bit-identical to a fresh computation on the revised data. Older bars are duplicates.
+  /// A batch of a task planned before the one that wrote the stored sessions (bar_batch::
+  /// generation) never revises them: its bars at or before the last processed date are
+  /// duplicates.
   void process(const bar_batch& batch, pending_output& out);
 
   /// The caller sends the output accumulated so far to be committed (and starts a new one): the
@@ -191,6 +194,10 @@ private:
                  const std::vector<split_event>& new_splits, pending_output& out);
   void extend(const std::string& symbol, context& ctx, const bar_batch& batch,
               pending_output& out);
+  /// `batch` comes from a task planned before the one whose bars the stored sessions hold (a
+  /// slow agent of an expired task publishing after the re-planned one): it adds sessions the
+  /// symbol lacks, never revises stored ones.
+  static bool older(const context& ctx, const bar_batch& batch);
   std::optional<std::size_t> revision_point(const context& ctx, const std::vector<bar>& bars) const;
   void revise(const std::string& symbol, context& ctx, std::size_t at, const std::vector<bar>& bars,
               pending_output& out);

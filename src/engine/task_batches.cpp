@@ -17,6 +17,7 @@ std::vector<bar_batch> make_batches(const fetch_task& task, fetch_result result,
     b.to = task.to;
     b.seq = static_cast<std::uint32_t>(out.size());
     b.last = false;
+    b.generation = task.generation;
     return b;
   };
   if (auto* err = std::get_if<fetch_error>(&result)) {

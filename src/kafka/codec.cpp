@@ -229,8 +229,29 @@ simdjson::dom::parser& thread_parser() {
 
 } // namespace
 
+namespace {
+
+// Optional in version 1 (written only when known): readers without it ignore it, and a message
+// without it decodes as generation 0 (unknown: never treated as older).
+void put_generation(std::string& out, std::int64_t generation) {
+  if (generation == 0) return;
+  put_raw(out, ",\"gen\":");
+  put_int(out, generation);
+}
+
+std::int64_t read_generation(const object& obj) {
+  element g;
+  if (obj["gen"].get(g)) return 0;
+  const auto v = as_int64(g, top("gen"));
+  if (v < 0) fail("field 'gen' is negative");
+  return v;
+}
+
+} // namespace
+
 void encode(const fetch_task& t, std::string& out) {
   put_header(out, "fetch_task", t.task_id, t.symbol, t.from, t.to);
+  put_generation(out, t.generation);
   out.push_back('}');
 }
 
@@ -240,6 +261,7 @@ void encode(const bar_batch& b, std::string& out) {
   put_raw(out, ",\"seq\":");
   put_int(out, b.seq);
   put_raw(out, b.last ? ",\"last\":true" : ",\"last\":false");
+  put_generation(out, b.generation);
   put_raw(out, ",\"through\":");
   put_date(out, b.complete_through);
   put_raw(out, ",\"bars\":[");
@@ -292,6 +314,7 @@ decoded<fetch_task> decode_fetch_task(std::string_view json) {
     t.symbol = std::move(c.symbol);
     t.from = c.from;
     t.to = c.to;
+    t.generation = read_generation(obj);
     return t;
   } catch (bad& b) {
     return decoded<fetch_task>::failure("fetch_task: " + b.reason);
@@ -312,6 +335,7 @@ decoded<bar_batch> decode_bar_batch(std::string_view json) {
     if (seq > std::numeric_limits<std::uint32_t>::max()) fail("field 'seq' is out of range");
     b.seq = static_cast<std::uint32_t>(seq);
     b.last = as_bool(field(obj, "last"), top("last"));
+    b.generation = read_generation(obj);
     // Optional: a batch without it is final through its task's `to`.
     if (element through; !obj["through"].get(through))
       b.complete_through = as_date(through, top("through"));

@@ -2,12 +2,17 @@
 // preliminary volume and close) is corrected in the table at the next daily run.
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "engine/task_batches.hpp"
 #include "harness.hpp"
+#include "kafka/codec.hpp"
+#include "kafka/producer.hpp"
 #include "scenario.hpp"
+#include "sources/synthetic.hpp"
 #include "support/env.hpp"
 
 using namespace finstream;
@@ -106,4 +111,80 @@ TEST_CASE("revision: a bar the source revised inside the window is corrected at 
   auto csvs = fetch_csvs(symbols, from, "2022-01-31", "yahoo", dir, {"--yahoo-url", url});
   require_table_equals_indicators(db, csvs, dir);
   CHECK(db.scalar("SELECT volume FROM technical_indicators WHERE date = '2022-01-13'") == 41107541);
+}
+
+TEST_CASE("revision: the bars of an older task published after a newer one's (a slow agent of an "
+          "expired task) never overwrite the newer values",
+          "[e2e][revision]") {
+  test_database db{"e2e_late_fetch"};
+  kafka_names k{"latefetch"};
+  scratch_area area{"late_fetch"};
+  auto dir = area.path();
+  create_topics(k, 2);
+  const std::string symbol = "R001", from = "2019-01-01", to = "2020-12-31";
+  auto csvs = fetch_csvs({symbol}, from, to, "synthetic", dir);
+  // The bars as `finstream fetch` wrote them; the source's corrected volumes of the last three
+  // sessions, as the CSV the oracle reads.
+  std::vector<std::string> lines;
+  {
+    std::ifstream in{csvs.at(symbol)};
+    for (std::string line; std::getline(in, line);)
+      lines.push_back(line);
+  }
+  REQUIRE(lines.size() > 400);
+  synthetic_source src;
+  fetch_task t{symbol + ":t", symbol, *parse_date(from), *parse_date(to), 0};
+  auto whole = engine::make_batches(t, src.fetch(symbol, t.from, t.to), 100000);
+  REQUIRE(whole.size() == 1);
+  auto bars = whole[0].bars;
+  REQUIRE(bars.size() == lines.size() - 1);
+  auto revised = bars;
+  for (std::size_t i = bars.size() - 3; i < bars.size(); ++i) {
+    revised[i].volume += 1000 * static_cast<std::int64_t>(i);
+    auto& line = lines[i + 1];
+    line = line.substr(0, line.rfind(',') + 1) + std::to_string(revised[i].volume);
+  }
+  {
+    std::ofstream out{csvs.at(symbol)};
+    for (const auto& line : lines)
+      out << line << "\n";
+  }
+  // Task 1 (generation 50) stored everything; task 2 (planned at 100) expired while its agent
+  // was slow; task 3 (planned at 200) fetched the corrections. Task 2's bars come last.
+  auto batch = [&](const std::string& id, std::int64_t generation, std::vector<bar> b) {
+    bar_batch x;
+    x.task_id = symbol + ":" + id;
+    x.symbol = symbol;
+    x.from = b.front().date;
+    x.to = b.back().date;
+    x.complete_through = x.to;
+    x.generation = generation;
+    x.bars = std::move(b);
+    return kafka::encode(x);
+  };
+  const std::vector<bar> tail_old(bars.end() - 10, bars.end());
+  const std::vector<bar> tail_new(revised.end() - 10, revised.end());
+  {
+    kafka::config kc;
+    kc.bootstrap_servers = test::kafka_bootstrap();
+    kafka::producer producer{kc};
+    producer.produce(k.data_topic, symbol, batch("t1", 50, bars));
+    producer.produce(k.data_topic, symbol, batch("t3", 200, tail_new));
+    producer.produce(k.data_topic, symbol, batch("t2", 100, tail_old));
+    REQUIRE(producer.flush(30s));
+  }
+  process p{run_args("manager=0,agent=0,processor=1", db, k, {symbol}, from, to),
+            dir + "/run.log"};
+  auto port = p.metrics_port();
+  REQUIRE(port);
+  REQUIRE(wait_until(
+      [&] {
+        return metric(*port, "finstream_bars_consumed_total") ==
+               static_cast<long long>(bars.size() + 20);
+      },
+      60s));
+  p.signal(SIGTERM);
+  REQUIRE(p.wait(30s) == 0);
+  CHECK(count(p.log(), "event=revision ") == 1); // task 3's; task 2's bars are duplicates
+  require_table_equals_indicators(db, csvs, dir);
 }

@@ -84,15 +84,16 @@ TEST_CASE("the revision window round-trips bit for bit and version-1 checkpoints
   old.indicator_state = "state";
   auto v3 = old.encode();
   const std::size_t count_at = 4 + 1 + 1 + 4 + 4 + 4; // magic, version, flag, dates, splits
-  // Version 3 has the extension's flag byte after the window; version 2 ends the window there.
-  std::string v1 = v3.substr(0, count_at) + v3.substr(count_at + 4 + 1);
+  // Version 3 has the generation and the extension's flag byte after the window; version 2
+  // ends the window there.
+  std::string v1 = v3.substr(0, count_at) + v3.substr(count_at + 4 + 8 + 1);
   v1[4] = 1;
   auto read = symbol_checkpoint::decode(v1);
   CHECK(read.last_date == 9);
   CHECK(read.window.empty());
   CHECK_FALSE(read.ext.has_value());
   CHECK(read.indicator_state == "state");
-  std::string v2 = v3.substr(0, count_at + 4) + v3.substr(count_at + 4 + 1);
+  std::string v2 = v3.substr(0, count_at + 4) + v3.substr(count_at + 4 + 8 + 1);
   v2[4] = 2;
   auto read2 = symbol_checkpoint::decode(v2);
   CHECK(read2.last_date == 9);
@@ -106,6 +107,7 @@ TEST_CASE("an extension in progress round-trips, and a version-2 reader's bytes 
   cp.first_date = 100;
   cp.last_date = 5000;
   cp.ext = symbol_checkpoint::extension{2000, 1500, std::string("e\0xt", 4)};
+  cp.generation = 1'796'688'413'551;
   cp.indicator_state = "main";
   auto bytes = cp.encode();
   CHECK(bytes[4] == 3);
@@ -114,6 +116,7 @@ TEST_CASE("an extension in progress round-trips, and a version-2 reader's bytes 
   CHECK(back.ext->resume_at == 2000);
   CHECK(back.ext->last == 1500);
   CHECK(back.ext->state == cp.ext->state);
+  CHECK(back.generation == cp.generation);
   CHECK(back.indicator_state == "main");
   for (std::size_t n = 0; n < bytes.size(); ++n)
     CHECK_THROWS(symbol_checkpoint::decode(bytes.substr(0, n)));

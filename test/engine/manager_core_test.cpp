@@ -38,6 +38,11 @@ TEST_CASE("the manager plans each symbol once, waits for completion, then is idl
   auto now = std::chrono::system_clock::now();
   auto tasks = m.tick(now);
   REQUIRE(tasks.size() == 2);
+  // Each task carries its planning time (its generation, in ms).
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  CHECK(tasks[0].generation == now_ms);
+  CHECK(tasks[1].generation == now_ms);
   CHECK(store.rows.at("AAPL").status == "planned");
   CHECK(m.progress().in_flight == 2);
   CHECK_FALSE(m.progress().idle);

@@ -533,6 +533,36 @@ TEST_CASE("a session missing from the window until now is inserted and the rest 
   require_same_rows(fresh, daily, "GAP");
 }
 
+TEST_CASE("a late fetch of an older task never revises what a newer one stored") {
+  // Task 1 (planned at 100) expired while its agent was slow; task 2 (planned at 200) fetched the
+  // same days later, with the source's corrected volumes of the last three sessions. Task 1's
+  // bars, published after task 2's, must not put the old volumes back.
+  auto bars = walk(10000, 100, 31);
+  auto revised = bars;
+  for (std::size_t i = 97; i < 100; ++i)
+    revised[i].volume += 1000 * static_cast<std::int64_t>(i);
+  auto first = batch_of("LATE", slice(bars, 0, 97));
+  first.generation = 50;
+  auto newer = batch_of("LATE", slice(revised, 90, 100));
+  newer.generation = 200;
+  auto older = batch_of("LATE", slice(bars, 90, 100));
+  older.generation = 100;
+  test::memory_history_store expected, late, in_order;
+  run(expected, {batch_of("LATE", revised)});
+  run(late, {first, older, newer}, {2}); // published in planning order: the newer one revises
+  require_same_rows(expected, late, "LATE");
+  run(in_order, {first, newer, older}, {2}); // the older one last (after a restart, too)
+  require_same_rows(expected, in_order, "LATE");
+  CHECK(symbol_checkpoint::decode(in_order.checkpoints.at("LATE").bytes).generation == 200);
+  // An older fetch still adds the sessions the symbol lacks.
+  auto more = batch_of("LATE", walk(10000, 103, 31));
+  more.bars.erase(more.bars.begin(), more.bars.begin() + 90);
+  more.generation = 150;
+  run(in_order, {more});
+  CHECK(in_order.rows.at("LATE").size() == 103);
+  CHECK(in_order.rows.at("LATE").at(10099).b.volume == revised[99].volume);
+}
+
 TEST_CASE("an unchanged session with a NaN adjusted close is not a revision") {
   auto bars = walk(10000, 40, 25);
   for (auto& b : bars)

@@ -14,6 +14,7 @@ fetch_task task() {
   t.symbol = "AAPL";
   t.from = 100;
   t.to = 200;
+  t.generation = 1234;
   return t;
 }
 
@@ -39,6 +40,7 @@ TEST_CASE("bars are cut into bounded batches, events with the first, the last fl
     CHECK(batches[i].last == (i == 2));
     CHECK(batches[i].task_id == "T1");
     CHECK(batches[i].from == 100);
+    CHECK(batches[i].generation == 1234); // every chunk carries its task's generation
   }
   CHECK(batches[1].bars.front().date == 110);
 }

@@ -69,6 +69,7 @@ void require_same(const bar_batch& a, const bar_batch& b) {
   REQUIRE(a.error == b.error);
   REQUIRE(a.permanent == b.permanent);
   REQUIRE(a.throttled == b.throttled);
+  REQUIRE(a.generation == b.generation);
   REQUIRE(a.bars.size() == b.bars.size());
   for (std::size_t i = 0; i < a.bars.size(); ++i) {
     INFO("bar " << i);
@@ -124,6 +125,28 @@ TEST_CASE("fetch_task round-trips, strings escaped") {
   CHECK(d.value().symbol == t.symbol);
   CHECK(d.value().from == t.from);
   CHECK(d.value().to == t.to);
+}
+
+TEST_CASE("the task generation travels in tasks and batches, absent means unknown (0)") {
+  fetch_task t{"id", "AAPL", *parse_date("2020-01-02"), *parse_date("2020-12-31"),
+               1'796'688'413'551};
+  auto dt = decode_fetch_task(encode(t));
+  REQUIRE(dt.ok());
+  CHECK(dt.value().generation == t.generation);
+  bar_batch b = sample_batch();
+  b.generation = 1'796'688'413'552;
+  auto db = decode_bar_batch(encode(b));
+  REQUIRE(db.ok());
+  CHECK(db.value().generation == b.generation);
+  // Written only when known: a message of an older writer has none and reads as 0.
+  t.generation = 0;
+  CHECK(encode(t).find("\"gen\"") == std::string::npos);
+  CHECK(decode_fetch_task(encode(t)).value().generation == 0);
+  auto negative = encode(t);
+  negative.insert(negative.size() - 1, ",\"gen\":-5");
+  auto bad = decode_fetch_task(negative);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().find("gen") != std::string::npos);
 }
 
 TEST_CASE("invalid UTF-8 in strings is replaced so the message still decodes") {
