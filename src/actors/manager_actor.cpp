@@ -80,6 +80,9 @@ manager_actor::behavior_type manager(manager_actor::stateful_pointer<manager_sta
   auto& passed = reg.counter("finstream_tasks_passed_total",
                              "tasks planned again because the agents' committed offset passed "
                              "their message while no agent had started them");
+  auto& fenced = reg.counter("finstream_manager_fenced_total",
+                             "planning passes refused because another replica became leader "
+                             "after this one confirmed its lock (log leader_fenced)");
   self->send(self, caf::tick_atom_v);
   // The store's leadership lock is released when the actor goes away (its connection closes).
   self->attach_functor([store = cfg.store] {
@@ -89,7 +92,7 @@ manager_actor::behavior_type manager(manager_actor::stateful_pointer<manager_sta
     }
   });
   return {
-      [=, &planned, &leader, &in_flight, &expired, &passed](caf::tick_atom) {
+      [=, &planned, &leader, &in_flight, &expired, &passed, &fenced](caf::tick_atom) {
         std::vector<fetch_task> tasks;
         try {
           tasks = self->state.core->tick(std::chrono::system_clock::now());
@@ -121,6 +124,10 @@ manager_actor::behavior_type manager(manager_actor::stateful_pointer<manager_sta
         if (p.passed > self->state.passed_counted) {
           passed.inc(static_cast<double>(p.passed - self->state.passed_counted));
           self->state.passed_counted = p.passed;
+        }
+        if (p.fenced > self->state.fenced_counted) {
+          fenced.inc(static_cast<double>(p.fenced - self->state.fenced_counted));
+          self->state.fenced_counted = p.fenced;
         }
         in_flight.set(static_cast<double>(p.in_flight));
         self->delayed_send(self, cfg.poll, caf::tick_atom_v);

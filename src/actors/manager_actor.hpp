@@ -32,6 +32,7 @@ struct manager_state {
   std::deque<fetch_task> queue;
   std::uint64_t expired_counted = 0; // progress().expired already added to the metric
   std::uint64_t passed_counted = 0;  // progress().passed already added to the metric
+  std::uint64_t fenced_counted = 0;  // progress().fenced already added to the metric
   static inline const char* name = "manager";
 };
 

@@ -63,6 +63,9 @@ pg_plan_store::pg_plan_store(const std::string& dsn)
 bool pg_plan_store::try_lead() {
   if (leading_ && lock_.is_held()) return true;
   leading_ = lock_.try_acquire();
+  // A new term, before anything is read to plan from: a deposed leader's later planning is then
+  // refused (mark_planned), or committed before this raise and seen by what this leader reads.
+  if (leading_) term_ = pg::begin_leader_term(conn_);
   return leading_;
 }
 
@@ -94,7 +97,7 @@ engine::symbol_status to_symbol_status(pg::symbol_state_row r) {
   return st;
 }
 
-void pg_plan_store::mark_planned(const std::vector<fetch_task>& tasks,
+bool pg_plan_store::mark_planned(const std::vector<fetch_task>& tasks,
                                  const std::vector<engine::backfill_settlement>& backfills) {
   std::vector<pg::planned_task> rows;
   rows.reserve(tasks.size());
@@ -103,7 +106,7 @@ void pg_plan_store::mark_planned(const std::vector<fetch_task>& tasks,
   std::vector<pg::backfill_settlement> settle;
   for (const auto& b : backfills)
     settle.push_back({b.id, b.taken, b.remaining});
-  pg::mark_planned_settling(conn_, rows, settle);
+  return pg::mark_planned_settling(conn_, rows, settle, term_).has_value();
 }
 
 std::vector<engine::backfill_request> pg_plan_store::pending_backfills() {

@@ -50,7 +50,7 @@ public:
   bool try_lead() override;
   void resign() override;
   std::vector<engine::symbol_status> load(const std::vector<std::string>& symbols) override;
-  void mark_planned(const std::vector<fetch_task>& tasks,
+  bool mark_planned(const std::vector<fetch_task>& tasks,
                     const std::vector<engine::backfill_settlement>& backfills) override;
   std::vector<engine::backfill_request> pending_backfills() override;
   std::vector<std::string> excluded() override;
@@ -59,6 +59,7 @@ private:
   pg::connection conn_;
   pg::leader_lock lock_;
   bool leading_ = false;
+  std::int64_t term_ = 0; // the leader term begun when the lock was taken (pg::begin_leader_term)
 };
 
 /// The deployment-wide request rate of a source: a token bucket in PostgreSQL (pg::reserve_token)

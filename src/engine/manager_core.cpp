@@ -138,7 +138,22 @@ std::vector<fetch_task> manager_core::tick(std::chrono::system_clock::time_point
     t.generation = now_ms;
 
   if (!tasks.empty() || !settled.empty()) {
-    store_.mark_planned(tasks, settled);
+    if (!store_.mark_planned(tasks, settled)) {
+      // Deposed between try_lead() and now (e.g. paused while its lock session was ended): a
+      // newer leader plans from symbol_state, which this term's writes never touched. Give the
+      // lock up; the next tick starts over as a standby.
+      log::warn("manager", "leader_fenced", {{"tasks_dropped", tasks.size()}});
+      ++progress_.fenced;
+      store_.resign();
+      leader_ = false;
+      progress_.leader = false;
+      progress_.idle = false;
+      in_flight_.clear();
+      in_flight_symbols_.clear();
+      positions_.clear();
+      progress_.in_flight = 0;
+      return {};
+    }
     for (const auto& t : tasks) {
       in_flight_.insert(t.task_id);
       in_flight_symbols_.push_back(t.symbol);

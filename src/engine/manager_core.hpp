@@ -53,6 +53,9 @@ struct manager_progress {
   std::uint64_t in_flight = 0;
   std::uint64_t expired = 0; // tasks planned again because they passed their deadline
   std::uint64_t passed = 0;  // tasks planned again because the agents passed them unstarted
+  /// Planning passes refused because another replica had become leader meanwhile (this one was
+  /// deposed between confirming its lock and recording its tasks).
+  std::uint64_t fenced = 0;
   bool leader = false;
   bool idle = false; // leader, nothing in flight, nothing left to plan (now or after a backoff)
   day_t target_to = 0;

@@ -43,8 +43,10 @@ public:
 
   /// Records tasks as planned (status planned, task id, range), before they are dispatched, and
   /// settles the backfill requests they cover, atomically: a request is never settled without
-  /// its tasks being planned (a crash in between leaves everything as it was).
-  virtual void mark_planned(const std::vector<fetch_task>& tasks,
+  /// its tasks being planned (a crash in between leaves everything as it was). Fenced by the
+  /// leadership term that try_lead() began: false, with nothing written, when another replica
+  /// has led since (this one was deposed between its try_lead() and this call).
+  virtual bool mark_planned(const std::vector<fetch_task>& tasks,
                             const std::vector<backfill_settlement>& backfills) = 0;
 
   /// Backfill requests not yet settled as taken, ascending by id. Reading changes nothing: a

@@ -45,13 +45,28 @@ std::vector<backfill_request> pending_backfill_requests(connection& c) {
   return out;
 }
 
-std::size_t mark_planned_settling(connection& c, const std::vector<planned_task>& tasks,
-                                  const std::vector<backfill_settlement>& settlements) {
+std::int64_t begin_leader_term(connection& c) {
+  return c.with_retry([](connection& conn) {
+    return conn.exec("UPDATE manager_term SET term = term + 1 WHERE id = 1 RETURNING term")
+        .int64(0, 0);
+  });
+}
+
+std::optional<std::size_t> mark_planned_settling(connection& c,
+                                                 const std::vector<planned_task>& tasks,
+                                                 const std::vector<backfill_settlement>& settlements,
+                                                 std::optional<std::int64_t> term) {
   for (const auto& s : settlements)
     for (const auto& sym : s.remaining)
       require_valid_symbol(sym, "pg");
-  return c.with_retry([&](connection& conn) {
+  return c.with_retry([&](connection& conn) -> std::optional<std::size_t> {
     transaction tx(conn);
+    if (term) {
+      // The fence: a newer leader's begin_leader_term() either waits for this transaction (the
+      // row is locked until it ends) or has already raised the term, and then nothing is written.
+      auto r = conn.exec("SELECT term FROM manager_term WHERE id = 1 FOR SHARE");
+      if (r.rows() != 1 || r.int64(0, 0) != *term) return std::nullopt; // rolled back
+    }
     for (const auto& s : settlements) {
       if (s.taken)
         conn.query("UPDATE backfill_requests SET taken_at = now() WHERE id = $1", s.id);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,10 +37,18 @@ struct backfill_settlement {
   std::vector<std::string> remaining; // else: the symbols still to plan (the request stays pending)
 };
 
+/// Raises the managers' leader term (table manager_term) and returns the new one: called by a
+/// manager right after it takes the leader lock, before it reads anything to plan from.
+std::int64_t begin_leader_term(connection& c);
+
 /// Records `tasks` as planned (as mark_planned) and applies `settlements` in ONE transaction,
 /// retried whole after a lost connection: either the tasks are planned and the requests they cover
-/// are settled, or nothing changed. Symbols are validated before any SQL. Returns the rows planned.
-std::size_t mark_planned_settling(connection& c, const std::vector<planned_task>& tasks,
-                                  const std::vector<backfill_settlement>& settlements);
+/// are settled, or nothing changed. Symbols are validated before any SQL. Returns the rows planned;
+/// nullopt, with nothing changed, when `term` is given and is no longer the current leader term (a
+/// newer leader took over: this one was deposed while it planned).
+std::optional<std::size_t> mark_planned_settling(connection& c,
+                                                 const std::vector<planned_task>& tasks,
+                                                 const std::vector<backfill_settlement>& settlements,
+                                                 std::optional<std::int64_t> term = std::nullopt);
 
 } // namespace finstream::pg

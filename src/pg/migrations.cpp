@@ -202,6 +202,18 @@ std::vector<migration> build() {
                      "  requested_at timestamptz NOT NULL DEFAULT now()\n"
                      ")",
                  }});
+  all.push_back({10,
+                 "manager leader terms",
+                 {
+                     // The leader's term, raised by each manager that takes the leader lock and
+                     // checked (row locked) in the transaction that records its planned tasks, so
+                     // that a deposed leader's late planning is refused (pg/backfill_store.hpp).
+                     "CREATE TABLE manager_term (\n"
+                     "  id integer PRIMARY KEY CHECK (id = 1),\n"
+                     "  term bigint NOT NULL\n"
+                     ")",
+                     "INSERT INTO manager_term VALUES (1, 0)",
+                 }});
   return all;
 }
 

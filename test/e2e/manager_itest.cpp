@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <filesystem>
 
 #include "harness.hpp"
 #include "scenario.hpp"
@@ -209,5 +210,70 @@ TEST_CASE("backfill: a request for a symbol in flight, and one read by a leader 
   auto others = fetch_csvs({"S000", "S003"}, from, to, "synthetic", dir);
   csvs.insert(s002.begin(), s002.end());
   csvs.insert(others.begin(), others.end());
+  require_table_equals_indicators(db, csvs, dir);
+}
+
+TEST_CASE("leader: a leader paused while its lock session is ended, then resumed after a standby "
+          "took over, leaves no symbol stuck: every symbol ends done",
+          "[e2e][leader]") {
+  test_database db{"e2e_deposed"};
+  kafka_names k{"deposed"};
+  scratch_area area{"deposed"};
+  auto dir = area.path();
+  auto symbols = synthetic_symbols(40);
+  const std::string from = "2012-01-01", to = "2020-12-31";
+  std::vector<std::string> fast{"--manager-poll-ms", "100"};
+  process old_leader{run_args("manager=1,agent=1,processor=1", db, k, symbols, from, to, fast),
+                     dir + "/old.log"};
+  auto port1 = old_leader.metrics_port();
+  REQUIRE(port1);
+  REQUIRE(wait_until([&] { return metric(*port1, "finstream_manager_leader") == 1; }, 60s));
+  process standby{run_args("manager=1,agent=1,processor=1", db, k, symbols, from, to, fast),
+                  dir + "/standby.log"};
+  auto port2 = standby.metrics_port();
+  REQUIRE(port2);
+  REQUIRE(wait_until([&] { return done_symbols(db) >= 3; }, 120s));
+  // Paused, its session keeps the lock (a stopped client's kernel still answers): the test ends
+  // that session from the server side, as an operator or a network cut would.
+  old_leader.signal(SIGSTOP);
+  const auto ended = db.scalar(
+      "SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l\n"
+      "JOIN pg_stat_activity a ON a.pid = l.pid AND a.datname = current_database()\n"
+      "WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1\n"
+      "  AND ((l.classid::bigint << 32) | l.objid::bigint) =\n"
+      "      hashtextextended('finstream.manager', 0)");
+  CHECK(ended == 1);
+  REQUIRE(wait_until([&] { return metric(*port2, "finstream_manager_leader") == 1; }, 30s));
+  // New work for the new term while the old leader is still paused.
+  auto [code, out] = run_to_end({"backfill", "--pg", db.dsn(), "--from", "2010-01-01", "--to",
+                                 to, "--symbols", "S000,S001,S002"},
+                                dir + "/backfill.log");
+  REQUIRE(code == 0);
+  old_leader.signal(SIGCONT);
+  // The old one finds its lock gone (or its planning refused) and goes on as a standby.
+  REQUIRE(wait_until([&] { return metric(*port1, "finstream_manager_leader") == 0; }, 30s));
+  INFO(standby.log());
+  REQUIRE(wait_until(
+      [&] {
+        return done_symbols(db) == 40 &&
+               db.scalar("SELECT count(*) FROM backfill_requests WHERE taken_at IS NULL") == 0 &&
+               db.scalar("SELECT count(*) FROM symbol_state WHERE symbol IN ('S000','S001',"
+                         "'S002') AND first_date = '2010-01-01'") == 3;
+      },
+      300s));
+  CHECK(metric(*port2, "finstream_manager_leader") == 1);
+  CHECK(metric(*port1, "finstream_manager_leader") == 0);
+  WARN("deposed leader: " << count(old_leader.log(), "event=leader_fenced")
+                          << " planning pass(es) refused, "
+                          << count(old_leader.log(), "event=leader_lost") << " lock loss(es) seen");
+  old_leader.signal(SIGTERM);
+  standby.signal(SIGTERM);
+  CHECK(old_leader.wait(30s) == 0);
+  CHECK(standby.wait(30s) == 0);
+  auto csvs = fetch_csvs(symbols, from, to, "synthetic", dir);
+  std::filesystem::create_directories(dir + "/b");
+  auto back = fetch_csvs({"S000", "S001", "S002"}, "2010-01-01", to, "synthetic", dir + "/b");
+  for (auto& [s, path] : back)
+    csvs[s] = path;
   require_table_equals_indicators(db, csvs, dir);
 }

@@ -79,6 +79,32 @@ TEST_CASE("a non-leader plans nothing, a new leader re-plans what the old one le
   CHECK(second.progress().leader);
 }
 
+TEST_CASE("a leader deposed before it records its tasks writes nothing, stops leading, and a "
+          "later term plans them") {
+  test::memory_plan_store store;
+  std::vector<std::string> universe{"AAPL"};
+  manager_core m{store, [&] { return universe; }, opts()};
+  auto now = std::chrono::system_clock::now();
+  REQUIRE(m.tick(now).size() == 1);
+  const auto aapl = store.rows.at("AAPL");
+  // Another replica takes over between this one's lock check and its write.
+  universe.push_back("MSFT");
+  store.deposed = true;
+  CHECK(m.tick(now).empty());
+  CHECK_FALSE(m.progress().leader);
+  CHECK(m.progress().fenced == 1);
+  CHECK(m.progress().in_flight == 0);
+  CHECK_FALSE(store.lead); // resigned: the lock is given up
+  CHECK(store.rows.count("MSFT") == 0);
+  CHECK(store.rows.at("AAPL").task_id == aapl.task_id); // untouched
+  // Leading again later (a new term): everything left planned is planned again, MSFT too.
+  store.deposed = false;
+  store.lead = true;
+  auto again = m.tick(now);
+  CHECK(again.size() == 2);
+  CHECK(m.progress().leader);
+}
+
 TEST_CASE("a backfill request plans its range even for complete symbols") {
   test::memory_plan_store store;
   manager_core m{store, [] { return std::vector<std::string>{"AAPL", "MSFT"}; }, opts()};

@@ -13,8 +13,9 @@ memory_plan_store::load(const std::vector<std::string>& symbols) {
   return out;
 }
 
-void memory_plan_store::mark_planned(const std::vector<fetch_task>& tasks,
+bool memory_plan_store::mark_planned(const std::vector<fetch_task>& tasks,
                                      const std::vector<engine::backfill_settlement>& settled) {
+  if (deposed) return false;
   for (const auto& t : tasks) {
     auto& st = rows[t.symbol];
     st.symbol = t.symbol;
@@ -35,6 +36,7 @@ void memory_plan_store::mark_planned(const std::vector<fetch_task>& tasks,
     else
       it->symbols = s.remaining;
   }
+  return true;
 }
 
 std::vector<engine::backfill_request> memory_plan_store::pending_backfills() {

@@ -23,8 +23,10 @@ public:
   bool try_lead() override { return lead; }
   void resign() override { lead = false; }
   std::vector<engine::symbol_status> load(const std::vector<std::string>& symbols) override;
-  void mark_planned(const std::vector<fetch_task>& tasks,
+  /// false (nothing written) while `deposed`: another replica has led since try_lead().
+  bool mark_planned(const std::vector<fetch_task>& tasks,
                     const std::vector<engine::backfill_settlement>& settled) override;
+  bool deposed = false;
   std::vector<engine::backfill_request> pending_backfills() override;
   std::vector<std::string> exclusions;
   std::vector<std::string> excluded() override { return exclusions; }
