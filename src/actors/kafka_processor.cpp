@@ -2,6 +2,7 @@
 #include "actors/kafka_processor.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <deque>
 #include <map>
 #include <optional>
@@ -11,6 +12,7 @@
 
 #include "actors/processor_metrics.hpp"
 #include "engine/partition_tracker.hpp"
+#include "engine/session_commits.hpp"
 #include "engine/resync.hpp"
 #include "engine/symbol_processor.hpp"
 #include "kafka/admin.hpp"
@@ -107,7 +109,7 @@ public:
       }
       bool due = pending_.rows.size() >= cfg_.options.batch_rows ||
                  (dirty_ && clock_type::now() - oldest_ >= cfg_.options.batch_time);
-      if (due && inflight_ < cfg_.options.max_inflight) flush();
+      if (due && commits_.in_flight() < cfg_.options.max_inflight) flush();
     }
     flush();
     await_all();
@@ -120,11 +122,12 @@ public:
   /// a slot frees. Pausing is not the first resort because every resume costs librdkafka ~1 s
   /// before it fetches again (measured with 2.0.2), which would throttle a healthy pipeline.
   void make_room_and_flush() {
-    if (inflight_ >= cfg_.options.max_inflight && !await_one_for(stall_grace)) {
+    if (commits_.in_flight() >= cfg_.options.max_inflight && !await_one_for(stall_grace)) {
       consumer_.pause_all();
-      log::info("processor", "paused", {{"reason", "sink behind"}, {"inflight", inflight_}});
+      log::info("processor", "paused",
+                {{"reason", "sink behind"}, {"inflight", commits_.in_flight()}});
       auto since = clock_type::now();
-      while (inflight_ >= cfg_.options.max_inflight && running_) {
+      while (commits_.in_flight() >= cfg_.options.max_inflight && running_) {
         // Group membership and rebalances only: a paused partition delivers nothing (the
         // consumer drops what librdkafka fetched before the pause and rewinds on resume), so no
         // record here can overtake the unhandled tail of the caller's poll (per-partition order).
@@ -144,7 +147,7 @@ public:
                   std::chrono::duration_cast<std::chrono::milliseconds>(clock_type::now() - since)
                       .count()}});
     }
-    while (inflight_ >= cfg_.options.max_inflight)
+    while (commits_.in_flight() >= cfg_.options.max_inflight)
       await_one();
     flush();
   }
@@ -154,8 +157,8 @@ public:
   void abandon() {
     broken_ = true;
     auto deadline = clock_type::now() + reply_timeout;
-    while (inflight_ > 0 && clock_type::now() < deadline)
-      self_->receive([&](const engine::commit_reply&) { --inflight_; },
+    while (commits_.in_flight() > 0 && clock_type::now() < deadline)
+      self_->receive([&](const engine::commit_reply& r) { drop_reply(r); },
                      [&](stop_atom) { running_ = false; },
                      caf::after(std::chrono::seconds{1}) >> [] {});
   }
@@ -293,7 +296,7 @@ private:
   /// that get no new bars), a few per commit. The commit carries every owned partition's offset
   /// unchanged (compare-and-set on the owner epoch), so a fill is fenced like any batch.
   void fill_when_idle() {
-    if (dirty_ || inflight_ > 0 || proc_.set_version() == 0 || layout_ <= 0) return;
+    if (dirty_ || commits_.in_flight() > 0 || proc_.set_version() == 0 || layout_ <= 0) return;
     const auto now = clock_type::now();
     if (fill_queue_.empty()) {
       if (now < next_fill_scan_) return;
@@ -364,7 +367,7 @@ private:
     if (auto from = resync_.restarts(batch)) {
       // The re-planned task of a retention overrun: the symbol starts afresh (its earlier output
       // committed first), and its resync row goes once this batch is committed.
-      if (!pending_.empty() || inflight_ > 0) {
+      if (!pending_.empty() || commits_.in_flight() > 0) {
         flush();
         await_all();
       }
@@ -373,7 +376,7 @@ private:
       log::info("processor", "resync_restart",
                 {{"symbol", batch.symbol}, {"task_id", batch.task_id}});
     }
-    if (proc_.needs_history(batch) && (!pending_.empty() || inflight_ > 0)) {
+    if (proc_.needs_history(batch) && (!pending_.empty() || commits_.in_flight() > 0)) {
       flush();
       await_all();
     }
@@ -391,7 +394,8 @@ private:
   /// a drained backlog. So while idle, the PostgreSQL positions of the owned partitions are
   /// committed again, at most every republish_every. Idempotent; never affects correctness.
   void republish_when_idle() {
-    if (dirty_ || inflight_ > 0 || clock_type::now() - republished_ < republish_every) return;
+    if (dirty_ || commits_.in_flight() > 0 || clock_type::now() - republished_ < republish_every)
+      return;
     republished_ = clock_type::now();
     kafka::offset_map offsets;
     for (const auto& [tp, o] : owned_)
@@ -439,16 +443,13 @@ private:
     pending_.clear();
     dirty_ = false;
     if (req.output.empty() && req.offsets.empty()) return;
-    inflight_offsets_.push_back(std::move(kafka_offsets));
-    inflight_generations_.push_back(proc_.seal());
-    inflight_restarts_.push_back(std::move(restarted_));
+    commits_.sent(req, {std::move(kafka_offsets), proc_.seal(), std::move(restarted_)});
     restarted_.clear();
-    ++inflight_;
     self_->send(cfg_.sink, std::move(req));
   }
 
   void await_all() {
-    while (inflight_ > 0)
+    while (commits_.in_flight() > 0)
       await_one();
   }
 
@@ -477,14 +478,33 @@ private:
     }
   }
 
+  /// A reply while abandoning the session: this session's commit is no longer awaited.
+  void drop_reply(const engine::commit_reply& r) {
+    if (!commits_.replied(r)) stale_reply(r);
+  }
+
+  /// A reply to an earlier session's commit (it outlived that session's wait): nothing of this
+  /// session's is answered by it.
+  static void stale_reply(const engine::commit_reply& r) {
+    processor_metrics::get().stale_reply();
+    log::warn("processor", "stale_commit_reply",
+              {{"session", r.session}, {"ok", r.ok}, {"fenced", r.fenced}});
+  }
+
+  static std::uint64_t next_session_id() {
+    static std::atomic<std::uint64_t> next{1};
+    return next.fetch_add(1, std::memory_order_relaxed);
+  }
+
   void on_reply(const engine::commit_reply& r) {
-    --inflight_;
-    auto offsets = std::move(inflight_offsets_.front());
-    inflight_offsets_.pop_front();
-    auto restarts = std::move(inflight_restarts_.front());
-    inflight_restarts_.pop_front();
-    const auto generation = inflight_generations_.front();
-    inflight_generations_.pop_front();
+    auto mine = commits_.replied(r);
+    if (!mine) {
+      stale_reply(r);
+      return;
+    }
+    auto& offsets = mine->offsets;
+    auto& restarts = mine->restarts;
+    const auto generation = mine->generation;
     if (r.ok) {
       if (!offsets.empty()) consumer_.commit_async(offsets);
       // A row left behind by a crash here only restarts a later full re-fetch again: harmless.
@@ -533,13 +553,17 @@ private:
   clock_type::time_point next_fill_scan_{};
   std::deque<std::string> fill_queue_; // symbols listed for a fill, not yet looked at
   bool fence_ = false;                // the next flush carries unchanged offsets too
-  std::deque<kafka::offset_map> inflight_offsets_;
-  std::deque<std::uint64_t> inflight_generations_; // symbol_processor::seal() of each commit
+  /// What a commit's reply needs: the offsets to publish to Kafka, its output's generation
+  /// (symbol_processor::seal()), the resyncs it finishes.
+  struct commit_payload {
+    kafka::offset_map offsets;
+    std::uint64_t generation = 0;
+    std::vector<std::pair<std::string, day_t>> restarts;
+  };
+  engine::session_commits<commit_payload> commits_{next_session_id()};
   // Symbols restarted (resync) in the output not sent yet, and per commit in flight.
   std::vector<std::pair<std::string, day_t>> restarted_;
-  std::deque<std::vector<std::pair<std::string, day_t>>> inflight_restarts_;
   clock_type::time_point republished_{};
-  std::size_t inflight_ = 0;
   bool dirty_ = false;
   double reported_cache_ = 0; // cached states last added to the shared gauge
 

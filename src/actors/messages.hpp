@@ -77,13 +77,13 @@ typename Inspector::result_type inspect(Inspector& f, offset_commit& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, commit_request& x) {
-  return f(caf::meta::type_name("commit_request"), x.output, x.group, x.offsets);
+  return f(caf::meta::type_name("commit_request"), x.output, x.group, x.offsets, x.session);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, commit_reply& x) {
   return f(caf::meta::type_name("commit_reply"), x.ok, x.fenced, x.rows, x.nulls, x.seconds,
-           x.error);
+           x.error, x.session);
 }
 
 template <class Inspector>

@@ -24,6 +24,10 @@ processor_metrics::processor_metrics()
           "processor_session_failed)"))
     , cached_symbols_(metrics::registry::global().gauge(
           "finstream_processor_cached_symbols",
-          "symbol states held in memory by the processors of this process")) {}
+          "symbol states held in memory by the processors of this process"))
+    , stale_replies_(metrics::registry::global().counter(
+          "finstream_processor_stale_replies_total",
+          "commit replies that arrived after their processor session had ended (dropped; log "
+          "stale_commit_reply)")) {}
 
 } // namespace finstream::actors

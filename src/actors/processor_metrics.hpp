@@ -24,6 +24,8 @@ public:
   /// A consumer session ended by an error (lost database, fenced commit, broker failure): the
   /// processor leaves the group and starts a new session a second later.
   void session_failed() { session_failures_.inc(); }
+  /// A commit reply that belonged to an earlier session (dropped, see engine::session_commits).
+  void stale_reply() { stale_replies_.inc(); }
 
   /// Symbol states held in memory by all processors of this process: each processor reports the
   /// change of its own count (`processor.max_cached_symbols` bounds each one).
@@ -36,6 +38,7 @@ private:
   metrics::counter& retention_lost_offsets_;
   metrics::counter& session_failures_;
   metrics::gauge& cached_symbols_;
+  metrics::counter& stale_replies_;
 };
 
 } // namespace finstream::actors

@@ -5,7 +5,11 @@ namespace finstream::actors {
 
 sink_actor::behavior_type sink(sink_actor::pointer, std::shared_ptr<engine::batch_writer> writer) {
   return {
-      [writer](const engine::commit_request& req) { return writer->write(req); },
+      [writer](const engine::commit_request& req) {
+        auto reply = writer->write(req);
+        reply.session = req.session; // lets the sender recognise a reply that outlived its session
+        return reply;
+      },
   };
 }
 

@@ -25,6 +25,7 @@ struct commit_request {
   pending_output output;
   std::string group; // consumer group owning `offsets` (empty without Kafka)
   std::vector<offset_commit> offsets;
+  std::uint64_t session = 0; // the sending processor session, echoed in the reply
 };
 
 struct commit_reply {
@@ -34,6 +35,7 @@ struct commit_reply {
   std::uint64_t nulls = 0; // non-finite values written as NULL
   double seconds = 0;      // commit latency
   std::string error;       // when !ok and !fenced
+  std::uint64_t session = 0; // commit_request::session of the request answered
 };
 
 /// Commits requests atomically: all of a request or nothing. Retries transient failures itself
