@@ -116,11 +116,13 @@ std::map<std::string, std::string> fetch_csvs(const std::vector<std::string>& sy
                                               const std::vector<std::string>& extra = {});
 
 /// Checks that the table holds exactly the rows `finstream indicators` computes from the fetched
-/// bars of every symbol: same keys, every value bit-identical. Reports the first difference.
-/// `spec`: the indicator set compared (empty: the default set).
+/// bars of every symbol: same keys, every value bit-identical, adj_close equal to the fetched one
+/// (unless `adj_close` is false: rows adopted from a table that never had one). Reports the first
+/// difference. `spec`: the indicator set compared (empty: the default set).
 void require_table_equals_indicators(const std::string& dsn,
                                      const std::map<std::string, std::string>& csv_by_symbol,
-                                     const std::string& workdir, const std::string& spec = {});
+                                     const std::string& workdir, const std::string& spec = {},
+                                     bool adj_close = true);
 
 inline void require_table_equals_indicators(const test_database& db,
                                             const std::map<std::string, std::string>& csv_by_symbol,
