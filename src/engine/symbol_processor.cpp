@@ -201,6 +201,22 @@ bool same_bits(const bar& a, const bar& b) {
 
 } // namespace
 
+namespace {
+
+/// Puts `b` into `history` (ascending by date): a session it lacks is inserted, a stored one is
+/// replaced when `restates` (a source may restate history, e.g. in post-split units).
+void merge_bar(std::vector<bar>& history, const bar& b, bool restates) {
+  auto it = std::lower_bound(history.begin(), history.end(), b.date,
+                             [](const bar& x, day_t d) { return x.date < d; });
+  if (it != history.end() && it->date == b.date) {
+    if (restates) *it = b;
+  } else {
+    history.insert(it, b);
+  }
+}
+
+} // namespace
+
 bool symbol_processor::older(const context& ctx, const bar_batch& batch) {
   return batch.generation != 0 && batch.generation < ctx.cp.generation;
 }
@@ -277,13 +293,7 @@ void symbol_processor::recompute(const std::string& symbol, context& ctx, const 
   const bool restates = !older(ctx, batch);
   for (const auto& b : batch.bars) {
     if (!history.empty() && b.date <= stored_last) {
-      auto it = std::lower_bound(history.begin(), history.end(), b.date,
-                                 [](const bar& x, day_t d) { return x.date < d; });
-      if (it != history.end() && it->date == b.date) {
-        if (restates) *it = b;
-      } else {
-        history.insert(it, b);
-      }
+      merge_bar(history, b, restates);
     } else {
       history.push_back(b);
       stored_last = b.date;
@@ -375,16 +385,8 @@ void symbol_processor::extend(const std::string& symbol, context& ctx, const bar
   for (auto& b : stored)
     if (after == 0 || b.date > after) history.push_back(b);
   const bool restates = !older(ctx, batch);
-  for (; i < bars.size(); ++i) {
-    const auto& b = bars[i];
-    auto it = std::lower_bound(history.begin(), history.end(), b.date,
-                               [](const bar& x, day_t d) { return x.date < d; });
-    if (it != history.end() && it->date == b.date) {
-      if (restates) *it = b;
-    } else {
-      history.insert(it, b);
-    }
-  }
+  for (; i < bars.size(); ++i)
+    merge_bar(history, bars[i], restates);
   ++stats_.extensions;
   ctx.set = std::move(set);
   ctx.cp.window.clear();
